@@ -1,0 +1,332 @@
+//! Multi-spin coding: checkerboard Metropolis on 64 spins per machine word, for the uniform
+//! periodic ferromagnet without field, the workhorse of large-lattice sampling.
+//!
+//! Layout: a row of `lx` spins is `w = lx / 64` words; bit `k` of word `c` holds the spin at
+//! `x = k·w + c` (bit 1 = spin +1). The `±x` neighbours of word `c` are then words `c ± 1` at
+//! the same bits, except across the row's ends, where they are the last/first word rotated by
+//! one bit; the `±y` neighbours are the same word in the rows above and below. With `w` even a
+//! word holds a single checkerboard colour, so the two colours live in two arrays and one
+//! colour's rows update in parallel while reading only the other's.
+//!
+//! Acceptance is exact: with `a` anti-aligned neighbours, `ΔE = 2J(4 − 2a)`, so flips with
+//! `a ≥ 2` are always accepted, `a = 1` with `p = e^{−4βJ}` and `a = 0` with `p²`. A 64-bit mask
+//! of independent Bernoulli(`p`) bits is drawn by comparing fresh random words against the binary
+//! expansion of `p`, most significant bit first, stopping once every wanted bit is decided
+//! (about `log₂ 64 + 2` words): each bit is `u < p` for a uniform `u` to 64-bit precision.
+//! Each row owns a generator, so results do not depend on the number of threads.
+
+use crate::lattice::Boundary;
+use crate::rng::{stream, tag, SimRng};
+use crate::sampler::check_beta;
+use crate::{Ising, PhysicsError};
+use rand::RngCore;
+use rayon::prelude::*;
+
+pub struct MultiSpinIsing {
+    lx: usize,
+    ly: usize,
+    half: usize,
+    j: f64,
+    /// `colour[c][y * half + h]` is word `2h + ((c + y) mod 2)` of row `y`.
+    colour: [Vec<u64>; 2],
+    rngs: Vec<SimRng>,
+}
+
+/// Independent Bernoulli(`p`) bits at the positions in `wanted` (others zero); `p` is the
+/// probability as a 0.64 fixed-point fraction.
+#[inline]
+fn bernoulli_mask<R: RngCore>(rng: &mut R, p: u64, wanted: u64) -> u64 {
+    let mut result = 0u64;
+    let mut undecided = wanted;
+    let mut bit = 63;
+    while undecided != 0 {
+        let r = rng.next_u64();
+        if (p >> bit) & 1 == 1 {
+            // A 0 in u where p has a 1 decides u < p.
+            result |= undecided & !r;
+            undecided &= r;
+        } else {
+            undecided &= !r;
+        }
+        if bit == 0 {
+            break;
+        }
+        bit -= 1;
+    }
+    result
+}
+
+/// `p` as a 0.64 fixed-point fraction; `None` for `p ≥ 1` (always accept).
+fn fixed_point(p: f64) -> Option<u64> {
+    if p >= 1.0 {
+        None
+    } else {
+        Some((p * 18_446_744_073_709_551_616.0) as u64)
+    }
+}
+
+#[inline]
+fn update_word<R: RngCore>(s: u64, n: [u64; 4], p1: Option<u64>, rng: &mut R) -> u64 {
+    let [d1, d2, d3, d4] = [s ^ n[0], s ^ n[1], s ^ n[2], s ^ n[3]];
+    // Bit-sliced count of anti-aligned neighbours: `ones` is its low bit, `ge2` says it is >= 2.
+    let (s1, c1) = (d1 ^ d2, d1 & d2);
+    let (s2, c2) = (d3 ^ d4, d3 & d4);
+    let ones = s1 ^ s2;
+    let ge2 = c1 | c2 | (s1 & s2);
+    let eq1 = ones & !ge2;
+    let eq0 = !(ones | ge2);
+    let flip = match p1 {
+        None => !0,
+        Some(p) => {
+            let a = bernoulli_mask(rng, p, eq1 | eq0);
+            let b = bernoulli_mask(rng, p, eq0 & a);
+            ge2 | (eq1 & a) | (eq0 & a & b)
+        }
+    };
+    s ^ flip
+}
+
+impl MultiSpinIsing {
+    /// Whether a lattice of this size can be multi-spin coded (`lx` a multiple of 128, `ly` even).
+    pub fn supports(lx: usize, ly: usize) -> bool {
+        lx % 128 == 0 && lx > 0 && ly % 2 == 0 && ly >= 2
+    }
+
+    pub fn new(model: &Ising, spins: &[i8], seed: u64) -> Result<Self, PhysicsError> {
+        let l = model.lattice();
+        let (lx, ly) = (l.lx(), l.ly());
+        let j = match (
+            model.uniform_coupling(),
+            model.uniform_field(),
+            l.boundary(),
+        ) {
+            (Some(j), Some(h), Boundary::Periodic) if j > 0.0 && h == 0.0 => j,
+            _ => {
+                return Err(PhysicsError::Unsupported {
+                    sampler: "multi-spin coding",
+                    needs: "a periodic uniform ferromagnet (J > 0) without field",
+                })
+            }
+        };
+        if !Self::supports(lx, ly) {
+            return Err(PhysicsError::InvalidParameter(format!(
+                "multi-spin coding needs lx a multiple of 128 and ly even, got {lx}×{ly}"
+            )));
+        }
+        if spins.len() != lx * ly {
+            return Err(PhysicsError::Length {
+                what: "spins",
+                expected: lx * ly,
+                found: spins.len(),
+            });
+        }
+        let half = lx / 128;
+        let mut s = Self {
+            lx,
+            ly,
+            half,
+            j,
+            colour: [vec![0; ly * half], vec![0; ly * half]],
+            rngs: (0..ly)
+                .map(|y| stream(seed, tag("msc-row"), y as u64))
+                .collect(),
+        };
+        s.set_spins(spins);
+        Ok(s)
+    }
+
+    fn w(&self) -> usize {
+        2 * self.half
+    }
+
+    fn locate(&self, x: usize, y: usize) -> (usize, usize, u32) {
+        let w = self.w();
+        let (c, k) = (x % w, x / w);
+        ((c + y) % 2, y * self.half + c / 2, k as u32)
+    }
+
+    pub fn set_spins(&mut self, spins: &[i8]) {
+        for v in &mut self.colour {
+            v.fill(0);
+        }
+        for y in 0..self.ly {
+            for x in 0..self.lx {
+                if spins[y * self.lx + x] > 0 {
+                    let (col, idx, k) = self.locate(x, y);
+                    self.colour[col][idx] |= 1 << k;
+                }
+            }
+        }
+    }
+
+    pub fn spins(&self) -> Vec<i8> {
+        let mut out = vec![0i8; self.lx * self.ly];
+        for y in 0..self.ly {
+            for x in 0..self.lx {
+                let (col, idx, k) = self.locate(x, y);
+                out[y * self.lx + x] = if (self.colour[col][idx] >> k) & 1 == 1 {
+                    1
+                } else {
+                    -1
+                };
+            }
+        }
+        out
+    }
+
+    pub fn sites(&self) -> usize {
+        self.lx * self.ly
+    }
+
+    /// One checkerboard sweep (both colours) at inverse temperature `beta`.
+    pub fn sweep(&mut self, beta: f64) -> Result<(), PhysicsError> {
+        check_beta(beta)?;
+        let p1 = fixed_point((-4.0 * beta * self.j).exp());
+        for col in 0..2 {
+            self.half_sweep(col, p1);
+        }
+        Ok(())
+    }
+
+    fn half_sweep(&mut self, col: usize, p1: Option<u64>) {
+        let (half, ly) = (self.half, self.ly);
+        let (first, second) = self.colour.split_at_mut(1);
+        let (target, other) = if col == 0 {
+            (&mut first[0], &second[0])
+        } else {
+            (&mut second[0], &first[0])
+        };
+        let other: &[u64] = other;
+        // Enough rows per task that scheduling costs little next to the updates.
+        let min_rows = (2048 / half).max(1);
+        target
+            .par_chunks_mut(half)
+            .zip(self.rngs.par_iter_mut())
+            .enumerate()
+            .with_min_len(min_rows)
+            .for_each(|(y, (row, rng))| {
+                let par = (col + y) & 1;
+                let up = &other[((y + 1) % ly) * half..][..half];
+                let down = &other[((y + ly - 1) % ly) * half..][..half];
+                let same = &other[y * half..][..half];
+                for h in 0..half {
+                    let right = if par == 1 && h == half - 1 {
+                        same[0].rotate_right(1)
+                    } else {
+                        same[h + par]
+                    };
+                    let left = if par == 0 && h == 0 {
+                        same[half - 1].rotate_left(1)
+                    } else {
+                        same[h + par - 1]
+                    };
+                    row[h] = update_word(row[h], [right, left, up[h], down[h]], p1, rng);
+                }
+            });
+    }
+
+    /// Total energy `−J Σ_bonds s_i s_j` from the anti-aligned bond count.
+    pub fn energy(&self) -> f64 {
+        let (half, ly) = (self.half, self.ly);
+        let mut anti = 0u64;
+        for col in 0..2 {
+            let (me, other) = (&self.colour[col], &self.colour[1 - col]);
+            for y in 0..ly {
+                let par = (col + y) & 1;
+                for h in 0..half {
+                    let s = me[y * half + h];
+                    let right = if par == 1 && h == half - 1 {
+                        other[y * half].rotate_right(1)
+                    } else {
+                        other[y * half + h + par]
+                    };
+                    let up = other[((y + 1) % ly) * half + h];
+                    anti += ((s ^ right).count_ones() + (s ^ up).count_ones()) as u64;
+                }
+            }
+        }
+        let bonds = 2 * self.sites() as u64;
+        -self.j * (bonds as f64 - 2.0 * anti as f64)
+    }
+
+    /// Mean spin.
+    pub fn magnetisation(&self) -> f64 {
+        let up: u64 = self
+            .colour
+            .iter()
+            .flatten()
+            .map(|w| w.count_ones() as u64)
+            .sum();
+        (2.0 * up as f64 - self.sites() as f64) / self.sites() as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Lattice, Metropolis, Sampler};
+    use rand::Rng;
+
+    fn random_spins(n: usize, seed: u64) -> Vec<i8> {
+        let mut r = stream(seed, tag("msc-test"), 0);
+        (0..n)
+            .map(|_| if r.random::<bool>() { 1 } else { -1 })
+            .collect()
+    }
+
+    #[test]
+    fn packing_round_trips_and_energy_matches() {
+        let model = Ising::ferromagnet(Lattice::new(256, 6, Boundary::Periodic).unwrap(), 1.3);
+        let s = random_spins(256 * 6, 1);
+        let m = MultiSpinIsing::new(&model, &s, 0).unwrap();
+        assert_eq!(m.spins(), s);
+        assert!((m.energy() - model.energy(&s)).abs() < 1e-9);
+        assert!((m.magnetisation() - crate::ising::magnetisation(&s)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn zero_temperature_sweep_matches_serial_metropolis() {
+        // At β = ∞ Metropolis is deterministic (flip iff ΔE < 0; ΔE = 0 flips always) and a
+        // checkerboard colour updates independently, so both codes must agree spin for spin.
+        let model = Ising::ferromagnet(Lattice::new(128, 4, Boundary::Periodic).unwrap(), 1.0);
+        let s = random_spins(512, 2);
+        let mut m = MultiSpinIsing::new(&model, &s, 0).unwrap();
+        let mut serial = s.clone();
+        let mut rng = stream(0, 0, 0);
+        for _ in 0..3 {
+            m.sweep(1e300).unwrap();
+            Metropolis::default()
+                .sweep(&model, &mut serial, 1e300, &mut rng)
+                .unwrap();
+            assert_eq!(m.spins(), serial);
+        }
+    }
+
+    #[test]
+    fn bernoulli_masks_have_the_right_rate() {
+        let mut r = stream(9, tag("bern"), 0);
+        let p = 0.171;
+        let fp = fixed_point(p).unwrap();
+        let n = 20_000;
+        let ones: u64 = (0..n)
+            .map(|_| bernoulli_mask(&mut r, fp, !0).count_ones() as u64)
+            .sum();
+        let trials = (n * 64) as f64;
+        let sd = (p * (1.0 - p) / trials).sqrt();
+        assert!((ones as f64 / trials - p).abs() < 4.0 * sd);
+        assert_eq!(bernoulli_mask(&mut r, fp, 0), 0);
+    }
+
+    #[test]
+    fn rejects_unsupported_models() {
+        let l = Lattice::new(128, 4, Boundary::Periodic).unwrap();
+        assert!(MultiSpinIsing::new(
+            &Ising::ferromagnet(l.clone(), 1.0).with_field(0.1),
+            &[1; 512],
+            0
+        )
+        .is_err());
+        let small = Ising::ferromagnet(Lattice::new(64, 4, Boundary::Periodic).unwrap(), 1.0);
+        assert!(MultiSpinIsing::new(&small, &[1; 256], 0).is_err());
+    }
+}
