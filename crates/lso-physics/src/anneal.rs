@@ -65,8 +65,7 @@ impl Schedule {
             ));
         }
         let min_ok = match (self.variable, self.kind) {
-            (ScheduleVariable::Temperature, _)
-            | (ScheduleVariable::Beta, ScheduleKind::Geometric) => {
+            (ScheduleVariable::Temperature, _) | (ScheduleVariable::Beta, ScheduleKind::Geometric) => {
                 self.start > 0.0 && self.end > 0.0
             }
             (ScheduleVariable::Beta, ScheduleKind::Linear) => self.start >= 0.0 && self.end >= 0.0,
@@ -134,41 +133,13 @@ mod tests {
 
     #[test]
     fn schedules_hit_their_ends() {
-        let g = Schedule::new(
-            ScheduleKind::Geometric,
-            ScheduleVariable::Temperature,
-            4.0,
-            0.25,
-            5,
-            1,
-        )
-        .unwrap();
+        let g = Schedule::new(ScheduleKind::Geometric, ScheduleVariable::Temperature, 4.0, 0.25, 5, 1).unwrap();
         let b = g.betas();
         assert!((b[0] - 0.25).abs() < 1e-12 && (b[4] - 4.0).abs() < 1e-12);
-        assert!(
-            (b[2] - 1.0).abs() < 1e-12,
-            "geometric midpoint of 4 and 1/4 is 1"
-        );
-        let l =
-            Schedule::new(ScheduleKind::Linear, ScheduleVariable::Beta, 0.0, 2.0, 3, 1).unwrap();
+        assert!((b[2] - 1.0).abs() < 1e-12, "geometric midpoint of 4 and 1/4 is 1");
+        let l = Schedule::new(ScheduleKind::Linear, ScheduleVariable::Beta, 0.0, 2.0, 3, 1).unwrap();
         assert_eq!(l.betas(), vec![0.0, 1.0, 2.0]);
-        assert!(Schedule::new(
-            ScheduleKind::Geometric,
-            ScheduleVariable::Temperature,
-            0.0,
-            1.0,
-            5,
-            1
-        )
-        .is_err());
-        assert!(Schedule::new(
-            ScheduleKind::Linear,
-            ScheduleVariable::Temperature,
-            2.0,
-            1.0,
-            1,
-            1
-        )
-        .is_err());
+        assert!(Schedule::new(ScheduleKind::Geometric, ScheduleVariable::Temperature, 0.0, 1.0, 5, 1).is_err());
+        assert!(Schedule::new(ScheduleKind::Linear, ScheduleVariable::Temperature, 2.0, 1.0, 1, 1).is_err());
     }
 }

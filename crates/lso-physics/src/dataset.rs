@@ -123,10 +123,7 @@ mod tests {
         assert_eq!((s.len(), s.ly(), s.lx()), (2, 2, 2));
         assert_eq!(s.config(1), &[-1, -1, -1, 1]);
         let zo = decode(&encode(&[2, 3], &[0.0f32, 1.0, 1.0, 0.0, 0.0, 1.0])).unwrap();
-        assert_eq!(
-            SpinSet::from_npy(&zo).unwrap().as_slice(),
-            &[-1, 1, 1, -1, -1, 1]
-        );
+        assert_eq!(SpinSet::from_npy(&zo).unwrap().as_slice(), &[-1, 1, 1, -1, -1, 1]);
         let back = decode(&s.to_npy()).unwrap();
         assert_eq!(SpinSet::from_npy(&back).unwrap(), s);
     }
@@ -136,10 +133,7 @@ mod tests {
         let bad = decode(&encode(&[1, 2, 2], &[1.0f64, 0.5, 1.0, 1.0])).unwrap();
         assert_eq!(
             SpinSet::from_npy(&bad),
-            Err(PhysicsError::NotSpin {
-                value: 0.5,
-                index: 1
-            })
+            Err(PhysicsError::NotSpin { value: 0.5, index: 1 })
         );
         let nan = decode(&encode(&[2, 2], &[1.0f64, f64::NAN, 1.0, 1.0])).unwrap();
         assert!(matches!(
@@ -152,14 +146,8 @@ mod tests {
             Err(PhysicsError::MixedSpinEncoding { .. })
         ));
         let flat = decode(&encode(&[4], &[1i8; 4])).unwrap();
-        assert!(matches!(
-            SpinSet::from_npy(&flat),
-            Err(PhysicsError::Shape { .. })
-        ));
+        assert!(matches!(SpinSet::from_npy(&flat), Err(PhysicsError::Shape { .. })));
         let empty = decode(&encode::<i8>(&[0, 4, 4], &[])).unwrap();
-        assert!(matches!(
-            SpinSet::from_npy(&empty),
-            Err(PhysicsError::Shape { .. })
-        ));
+        assert!(matches!(SpinSet::from_npy(&empty), Err(PhysicsError::Shape { .. })));
     }
 }

@@ -24,10 +24,7 @@ pub enum PhysicsError {
     #[error("invalid parameter: {0}")]
     InvalidParameter(String),
     #[error("{sampler} needs {needs}")]
-    Unsupported {
-        sampler: &'static str,
-        needs: &'static str,
-    },
+    Unsupported { sampler: &'static str, needs: &'static str },
     #[error("not an .npy file: {0}")]
     NotNpy(String),
     #[error("truncated .npy: header promises {expected} bytes of data, file holds {found}")]

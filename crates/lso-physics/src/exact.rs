@@ -24,10 +24,7 @@ pub struct ExactMoments {
 }
 
 /// Visits every state in Gray-code order, calling `visit(spins, energy, magnetisation_sum)`.
-pub fn for_each_state(
-    model: &Ising,
-    mut visit: impl FnMut(&[i8], f64, i64),
-) -> Result<(), PhysicsError> {
+pub fn for_each_state(model: &Ising, mut visit: impl FnMut(&[i8], f64, i64)) -> Result<(), PhysicsError> {
     let n = model.sites();
     if n > MAX_SITES {
         return Err(PhysicsError::InvalidParameter(format!(

@@ -46,11 +46,7 @@ impl Ising {
         }
     }
 
-    pub fn new(
-        lattice: Lattice,
-        couplings: Couplings,
-        fields: Fields,
-    ) -> Result<Self, PhysicsError> {
+    pub fn new(lattice: Lattice, couplings: Couplings, fields: Fields) -> Result<Self, PhysicsError> {
         match &couplings {
             Couplings::Uniform(j) => check_finite("coupling J", &[*j])?,
             Couplings::PerBond(js) => {
@@ -85,11 +81,7 @@ impl Ising {
     }
 
     /// ±J spin glass: each bond is `+j` or `−j` with equal probability.
-    pub fn spin_glass_pm<R: Rng>(
-        lattice: Lattice,
-        j: f64,
-        rng: &mut R,
-    ) -> Result<Self, PhysicsError> {
+    pub fn spin_glass_pm<R: Rng>(lattice: Lattice, j: f64, rng: &mut R) -> Result<Self, PhysicsError> {
         let js = (0..lattice.bond_slots())
             .map(|_| if rng.random::<bool>() { j } else { -j })
             .collect();
@@ -272,9 +264,7 @@ mod tests {
     #[test]
     fn antiferromagnet_neel_state() {
         let l = Lattice::new(6, 4, Boundary::Periodic).unwrap();
-        let neel: Vec<i8> = (0..24)
-            .map(|i| if l.colour(i) == 0 { 1 } else { -1 })
-            .collect();
+        let neel: Vec<i8> = (0..24).map(|i| if l.colour(i) == 0 { 1 } else { -1 }).collect();
         let m = Ising::ferromagnet(l, -1.0);
         assert_eq!(m.energy(&neel), -48.0);
         assert_eq!(m.ground_state_energy(), Some(-48.0));
@@ -283,43 +273,31 @@ mod tests {
     #[test]
     fn rejects_bad_parameters() {
         let l = Lattice::new(4, 4, Boundary::Periodic).unwrap();
-        assert!(Ising::new(
-            l.clone(),
-            Couplings::PerBond(vec![1.0; 3]),
-            Fields::Uniform(0.0)
-        )
-        .is_err());
+        assert!(Ising::new(l.clone(), Couplings::PerBond(vec![1.0; 3]), Fields::Uniform(0.0)).is_err());
         assert!(Ising::new(l, Couplings::Uniform(f64::NAN), Fields::Uniform(0.0)).is_err());
     }
 
     fn arb_model() -> impl Strategy<Value = (Ising, Vec<i8>, usize)> {
-        (2usize..7, 2usize..7, any::<bool>(), any::<u64>(), 0u8..3).prop_flat_map(
-            |(lx, ly, open, seed, kind)| {
-                let b = if open {
-                    Boundary::Open
-                } else {
-                    Boundary::Periodic
-                };
-                let lattice = Lattice::new(lx, ly, b).unwrap();
-                let mut rng = stream(seed, tag("proptest"), 0);
-                let model = match kind {
-                    0 => Ising::ferromagnet(lattice, 0.7).with_field(rng.random_range(-1.0..1.0)),
-                    1 => Ising::spin_glass_pm(lattice, 1.0, &mut rng).unwrap(),
-                    _ => {
-                        let g = Ising::spin_glass_gaussian(lattice, 0.1, 1.0, &mut rng).unwrap();
-                        let hs = (0..lx * ly).map(|_| rng.random_range(-1.0..1.0)).collect();
-                        Ising::new(g.lattice.clone(), g.couplings.clone(), Fields::PerSite(hs))
-                            .unwrap()
-                    }
-                };
-                let n = lx * ly;
-                (
-                    Just(model),
-                    proptest::collection::vec(prop_oneof![Just(-1i8), Just(1i8)], n),
-                    0..n,
-                )
-            },
-        )
+        (2usize..7, 2usize..7, any::<bool>(), any::<u64>(), 0u8..3).prop_flat_map(|(lx, ly, open, seed, kind)| {
+            let b = if open { Boundary::Open } else { Boundary::Periodic };
+            let lattice = Lattice::new(lx, ly, b).unwrap();
+            let mut rng = stream(seed, tag("proptest"), 0);
+            let model = match kind {
+                0 => Ising::ferromagnet(lattice, 0.7).with_field(rng.random_range(-1.0..1.0)),
+                1 => Ising::spin_glass_pm(lattice, 1.0, &mut rng).unwrap(),
+                _ => {
+                    let g = Ising::spin_glass_gaussian(lattice, 0.1, 1.0, &mut rng).unwrap();
+                    let hs = (0..lx * ly).map(|_| rng.random_range(-1.0..1.0)).collect();
+                    Ising::new(g.lattice.clone(), g.couplings.clone(), Fields::PerSite(hs)).unwrap()
+                }
+            };
+            let n = lx * ly;
+            (
+                Just(model),
+                proptest::collection::vec(prop_oneof![Just(-1i8), Just(1i8)], n),
+                0..n,
+            )
+        })
     }
 
     proptest! {
@@ -345,9 +323,7 @@ mod tests {
         let l = Lattice::new(5, 4, Boundary::Periodic).unwrap();
         let m = Ising::ferromagnet(l, 1.0).with_field(0.3);
         let mut rng = stream(1, tag("t"), 0);
-        let s: Vec<i8> = (0..20)
-            .map(|_| if rng.random::<bool>() { 1 } else { -1 })
-            .collect();
+        let s: Vec<i8> = (0..20).map(|_| if rng.random::<bool>() { 1 } else { -1 }).collect();
         let shifted: Vec<i8> = (0..20).map(|i| s[(i / 5) * 5 + (i % 5 + 2) % 5]).collect();
         assert!((m.energy(&s) - m.energy(&shifted)).abs() < 1e-12);
     }

@@ -53,14 +53,15 @@ impl Lattice {
         if lx < 2 || ly < 2 {
             return Err(PhysicsError::LatticeTooSmall { lx, ly });
         }
-        let sites = lx.checked_mul(ly).filter(|&n| n <= Self::MAX_SITES).ok_or(
-            PhysicsError::LatticeTooLarge {
+        let sites = lx
+            .checked_mul(ly)
+            .filter(|&n| n <= Self::MAX_SITES)
+            .ok_or(PhysicsError::LatticeTooLarge {
                 lx,
                 ly,
                 sites: lx.saturating_mul(ly),
                 max: Self::MAX_SITES,
-            },
-        )?;
+            })?;
         let mut neighbours = vec![[NONE; 4]; sites];
         let mut bonds = Vec::with_capacity(2 * sites);
         for y in 0..ly {
@@ -81,11 +82,7 @@ impl Lattice {
                     if let Some(j) = j {
                         neighbours[i][d] = j as u32;
                         if d < 2 {
-                            bonds.push(Bond {
-                                i,
-                                j,
-                                slot: 2 * i + d,
-                            });
+                            bonds.push(Bond { i, j, slot: 2 * i + d });
                         }
                     }
                 }
@@ -196,9 +193,7 @@ mod tests {
         for bond in l.bonds() {
             assert_ne!(l.colour(bond.i), l.colour(bond.j));
         }
-        assert!(!Lattice::new(5, 4, Boundary::Periodic)
-            .unwrap()
-            .is_bipartite());
+        assert!(!Lattice::new(5, 4, Boundary::Periodic).unwrap().is_bipartite());
     }
 
     #[test]

@@ -9,10 +9,11 @@
 //! colour's rows update in parallel while reading only the other's.
 //!
 //! Acceptance is exact: with `a` anti-aligned neighbours, `ΔE = 2J(4 − 2a)`, so flips with
-//! `a ≥ 2` are always accepted, `a = 1` with `p = e^{−4βJ}` and `a = 0` with `p²`. A 64-bit mask
-//! of independent Bernoulli(`p`) bits is drawn by comparing fresh random words against the binary
-//! expansion of `p`, most significant bit first, stopping once every wanted bit is decided
-//! (about `log₂ 64 + 2` words): each bit is `u < p` for a uniform `u` to 64-bit precision.
+//! `a ≥ 2` are always accepted, `a = 1` with `p₁ = e^{−4βJ}` and `a = 0` with `p₀ = e^{−8βJ}`.
+//! The 64 acceptance bits are drawn together by comparing fresh random words against the binary
+//! expansion of each bit's threshold, most significant bit first, stopping once every wanted bit
+//! is decided (about `log₂ 64 + 2` words): each bit is `u < p` for its own uniform `u`, exact to
+//! 64-bit precision.
 //! Each row owns a generator, so results do not depend on the number of threads.
 
 use crate::lattice::Boundary;
@@ -32,22 +33,34 @@ pub struct MultiSpinIsing {
     rngs: Vec<SimRng>,
 }
 
-/// Independent Bernoulli(`p`) bits at the positions in `wanted` (others zero); `p` is the
-/// probability as a 0.64 fixed-point fraction.
+/// Independent acceptance bits: bit `i` is set with probability `p1` where `eq1` has it and `p0`
+/// where `eq0` has it (the two masks are disjoint; other bits stay clear). Probabilities are
+/// 0.64 fixed-point fractions. One random word serves every wanted bit at once, each bit
+/// comparing its own uniform `u` with its own threshold, most significant bit first.
 #[inline]
-fn bernoulli_mask<R: RngCore>(rng: &mut R, p: u64, wanted: u64) -> u64 {
+fn acceptance_mask<R: RngCore>(rng: &mut R, p1: u64, p0: u64, eq1: u64, eq0: u64) -> u64 {
+    let mut undecided = eq1 | eq0;
+    if undecided == 0 {
+        return 0;
+    }
     let mut result = 0u64;
-    let mut undecided = wanted;
     let mut bit = 63;
-    while undecided != 0 {
+    // Branch-free step: where the threshold has a 1, a 0 in u decides u < p and a 1 continues;
+    // where it has a 0, a 1 in u decides u > p and a 0 continues.
+    let mut step = |undecided: &mut u64, bit: u32| {
         let r = rng.next_u64();
-        if (p >> bit) & 1 == 1 {
-            // A 0 in u where p has a 1 decides u < p.
-            result |= undecided & !r;
-            undecided &= r;
-        } else {
-            undecided &= !r;
-        }
+        let splat = |p: u64| 0u64.wrapping_sub((p >> bit) & 1);
+        let pm = (eq1 & splat(p1)) | (eq0 & splat(p0));
+        result |= *undecided & !r & pm;
+        *undecided &= !(r ^ pm);
+    };
+    // About log2(64) + 2 words settle a mask; unconditional steps avoid mispredicted exits.
+    for _ in 0..8 {
+        step(&mut undecided, bit);
+        bit -= 1;
+    }
+    while undecided != 0 {
+        step(&mut undecided, bit);
         if bit == 0 {
             break;
         }
@@ -66,7 +79,7 @@ fn fixed_point(p: f64) -> Option<u64> {
 }
 
 #[inline]
-fn update_word<R: RngCore>(s: u64, n: [u64; 4], p1: Option<u64>, rng: &mut R) -> u64 {
+fn update_word<R: RngCore>(s: u64, n: [u64; 4], p: Option<(u64, u64)>, rng: &mut R) -> u64 {
     let [d1, d2, d3, d4] = [s ^ n[0], s ^ n[1], s ^ n[2], s ^ n[3]];
     // Bit-sliced count of anti-aligned neighbours: `ones` is its low bit, `ge2` says it is >= 2.
     let (s1, c1) = (d1 ^ d2, d1 & d2);
@@ -75,13 +88,9 @@ fn update_word<R: RngCore>(s: u64, n: [u64; 4], p1: Option<u64>, rng: &mut R) ->
     let ge2 = c1 | c2 | (s1 & s2);
     let eq1 = ones & !ge2;
     let eq0 = !(ones | ge2);
-    let flip = match p1 {
+    let flip = match p {
         None => !0,
-        Some(p) => {
-            let a = bernoulli_mask(rng, p, eq1 | eq0);
-            let b = bernoulli_mask(rng, p, eq0 & a);
-            ge2 | (eq1 & a) | (eq0 & a & b)
-        }
+        Some((p1, p0)) => ge2 | acceptance_mask(rng, p1, p0, eq1, eq0),
     };
     s ^ flip
 }
@@ -95,11 +104,7 @@ impl MultiSpinIsing {
     pub fn new(model: &Ising, spins: &[i8], seed: u64) -> Result<Self, PhysicsError> {
         let l = model.lattice();
         let (lx, ly) = (l.lx(), l.ly());
-        let j = match (
-            model.uniform_coupling(),
-            model.uniform_field(),
-            l.boundary(),
-        ) {
+        let j = match (model.uniform_coupling(), model.uniform_field(), l.boundary()) {
             (Some(j), Some(h), Boundary::Periodic) if j > 0.0 && h == 0.0 => j,
             _ => {
                 return Err(PhysicsError::Unsupported {
@@ -127,9 +132,7 @@ impl MultiSpinIsing {
             half,
             j,
             colour: [vec![0; ly * half], vec![0; ly * half]],
-            rngs: (0..ly)
-                .map(|y| stream(seed, tag("msc-row"), y as u64))
-                .collect(),
+            rngs: (0..ly).map(|y| stream(seed, tag("msc-row"), y as u64)).collect(),
         };
         s.set_spins(spins);
         Ok(s)
@@ -164,11 +167,7 @@ impl MultiSpinIsing {
         for y in 0..self.ly {
             for x in 0..self.lx {
                 let (col, idx, k) = self.locate(x, y);
-                out[y * self.lx + x] = if (self.colour[col][idx] >> k) & 1 == 1 {
-                    1
-                } else {
-                    -1
-                };
+                out[y * self.lx + x] = if (self.colour[col][idx] >> k) & 1 == 1 { 1 } else { -1 };
             }
         }
         out
@@ -181,14 +180,14 @@ impl MultiSpinIsing {
     /// One checkerboard sweep (both colours) at inverse temperature `beta`.
     pub fn sweep(&mut self, beta: f64) -> Result<(), PhysicsError> {
         check_beta(beta)?;
-        let p1 = fixed_point((-4.0 * beta * self.j).exp());
+        let p = fixed_point((-4.0 * beta * self.j).exp()).zip(fixed_point((-8.0 * beta * self.j).exp()));
         for col in 0..2 {
-            self.half_sweep(col, p1);
+            self.half_sweep(col, p);
         }
         Ok(())
     }
 
-    fn half_sweep(&mut self, col: usize, p1: Option<u64>) {
+    fn half_sweep(&mut self, col: usize, p: Option<(u64, u64)>) {
         let (half, ly) = (self.half, self.ly);
         let (first, second) = self.colour.split_at_mut(1);
         let (target, other) = if col == 0 {
@@ -220,7 +219,7 @@ impl MultiSpinIsing {
                     } else {
                         same[h + par - 1]
                     };
-                    row[h] = update_word(row[h], [right, left, up[h], down[h]], p1, rng);
+                    row[h] = update_word(row[h], [right, left, up[h], down[h]], p, rng);
                 }
             });
     }
@@ -251,12 +250,7 @@ impl MultiSpinIsing {
 
     /// Mean spin.
     pub fn magnetisation(&self) -> f64 {
-        let up: u64 = self
-            .colour
-            .iter()
-            .flatten()
-            .map(|w| w.count_ones() as u64)
-            .sum();
+        let up: u64 = self.colour.iter().flatten().map(|w| w.count_ones() as u64).sum();
         (2.0 * up as f64 - self.sites() as f64) / self.sites() as f64
     }
 }
@@ -269,9 +263,7 @@ mod tests {
 
     fn random_spins(n: usize, seed: u64) -> Vec<i8> {
         let mut r = stream(seed, tag("msc-test"), 0);
-        (0..n)
-            .map(|_| if r.random::<bool>() { 1 } else { -1 })
-            .collect()
+        (0..n).map(|_| if r.random::<bool>() { 1 } else { -1 }).collect()
     }
 
     #[test]
@@ -303,29 +295,36 @@ mod tests {
     }
 
     #[test]
-    fn bernoulli_masks_have_the_right_rate() {
+    fn acceptance_masks_have_the_right_rates() {
         let mut r = stream(9, tag("bern"), 0);
-        let p = 0.171;
-        let fp = fixed_point(p).unwrap();
-        let n = 20_000;
-        let ones: u64 = (0..n)
-            .map(|_| bernoulli_mask(&mut r, fp, !0).count_ones() as u64)
-            .sum();
-        let trials = (n * 64) as f64;
-        let sd = (p * (1.0 - p) / trials).sqrt();
-        assert!((ones as f64 / trials - p).abs() < 4.0 * sd);
-        assert_eq!(bernoulli_mask(&mut r, fp, 0), 0);
+        let (p1, p0) = (0.171, 0.0293);
+        let (f1, f0) = (fixed_point(p1).unwrap(), fixed_point(p0).unwrap());
+        // Alternate bits ask for p1 and p0; the rest must stay clear.
+        let (eq1, eq0) = (0x5555_5555_0000_0000u64, 0xAAAA_AAAA_0000_0000u64);
+        let n = 40_000;
+        let (mut ones1, mut ones0) = (0u64, 0u64);
+        for _ in 0..n {
+            let m = acceptance_mask(&mut r, f1, f0, eq1, eq0);
+            assert_eq!(m & !(eq1 | eq0), 0);
+            ones1 += (m & eq1).count_ones() as u64;
+            ones0 += (m & eq0).count_ones() as u64;
+        }
+        let trials = (n * 16) as f64;
+        for (ones, p) in [(ones1, p1), (ones0, p0)] {
+            let sd = (p * (1.0 - p) / trials).sqrt();
+            assert!(
+                (ones as f64 / trials - p).abs() < 4.0 * sd,
+                "rate {} vs {p}",
+                ones as f64 / trials
+            );
+        }
+        assert_eq!(acceptance_mask(&mut r, f1, f0, 0, 0), 0);
     }
 
     #[test]
     fn rejects_unsupported_models() {
         let l = Lattice::new(128, 4, Boundary::Periodic).unwrap();
-        assert!(MultiSpinIsing::new(
-            &Ising::ferromagnet(l.clone(), 1.0).with_field(0.1),
-            &[1; 512],
-            0
-        )
-        .is_err());
+        assert!(MultiSpinIsing::new(&Ising::ferromagnet(l.clone(), 1.0).with_field(0.1), &[1; 512], 0).is_err());
         let small = Ising::ferromagnet(Lattice::new(64, 4, Boundary::Periodic).unwrap(), 1.0);
         assert!(MultiSpinIsing::new(&small, &[1; 256], 0).is_err());
     }

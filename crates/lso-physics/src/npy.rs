@@ -93,23 +93,15 @@ pub fn encode<T: Element>(shape: &[usize], data: &[T]) -> Vec<u8> {
         [n] => format!("({n},)"),
         _ => format!(
             "({})",
-            shape
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
         ),
     };
-    let mut header = format!(
-        "{{'descr': '{}', 'fortran_order': False, 'shape': {dims}, }}",
-        T::DESCR
-    );
+    let mut header = format!("{{'descr': '{}', 'fortran_order': False, 'shape': {dims}, }}", T::DESCR);
     // Pad so the data starts on a 64-byte boundary, as numpy does.
     let unpadded = MAGIC.len() + 2 + 2 + header.len() + 1;
     header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
     header.push('\n');
-    let mut out =
-        Vec::with_capacity(MAGIC.len() + 4 + header.len() + data.len() * std::mem::size_of::<T>());
+    let mut out = Vec::with_capacity(MAGIC.len() + 4 + header.len() + std::mem::size_of_val(data));
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&[1, 0]);
     out.extend_from_slice(&(header.len() as u16).to_le_bytes());
@@ -132,9 +124,7 @@ fn dict_value<'a>(header: &'a str, key: &str) -> Result<&'a str, PhysicsError> {
 /// Decodes `.npy` bytes.
 pub fn decode(bytes: &[u8]) -> Result<NpyArray, PhysicsError> {
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
-        return Err(PhysicsError::NotNpy(
-            "missing the \\x93NUMPY magic string".into(),
-        ));
+        return Err(PhysicsError::NotNpy("missing the \\x93NUMPY magic string".into()));
     }
     let (header_len, header_start) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
@@ -142,11 +132,7 @@ pub fn decode(bytes: &[u8]) -> Result<NpyArray, PhysicsError> {
             u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
             12,
         ),
-        v => {
-            return Err(PhysicsError::NotNpy(format!(
-                "unsupported format version {v}"
-            )))
-        }
+        v => return Err(PhysicsError::NotNpy(format!("unsupported format version {v}"))),
     };
     let data_start = header_start + header_len;
     if bytes.len() < data_start {
@@ -244,9 +230,7 @@ mod tests {
     /// Bytes written by numpy 1.26: `np.save(f, np.array([[1, -1]], dtype=np.int8))`.
     #[test]
     fn reads_numpy_output() {
-        let mut bytes =
-            b"\x93NUMPY\x01\x00v\x00{'descr': '|i1', 'fortran_order': False, 'shape': (1, 2), }"
-                .to_vec();
+        let mut bytes = b"\x93NUMPY\x01\x00v\x00{'descr': '|i1', 'fortran_order': False, 'shape': (1, 2), }".to_vec();
         bytes.resize(10 + 0x76 - 1, b' ');
         bytes.push(b'\n');
         bytes.extend_from_slice(&[1, 0xff]);
@@ -257,10 +241,7 @@ mod tests {
 
     #[test]
     fn bad_files_say_what_is_wrong() {
-        assert!(matches!(
-            decode(b"hello world"),
-            Err(PhysicsError::NotNpy(_))
-        ));
+        assert!(matches!(decode(b"hello world"), Err(PhysicsError::NotNpy(_))));
         let full = encode(&[4], &[1.0f64; 4]);
         assert!(matches!(
             decode(&full[..full.len() - 3]),

@@ -22,13 +22,7 @@ pub struct ParallelTempering<S> {
 
 impl<S: Sampler + Clone + Send> ParallelTempering<S> {
     /// `betas` in increasing order; every replica starts from `initial`.
-    pub fn new(
-        model: &Ising,
-        betas: Vec<f64>,
-        sampler: S,
-        initial: &[i8],
-        seed: u64,
-    ) -> Result<Self, PhysicsError> {
+    pub fn new(model: &Ising, betas: Vec<f64>, sampler: S, initial: &[i8], seed: u64) -> Result<Self, PhysicsError> {
         if betas.len() < 2 {
             return Err(PhysicsError::InvalidParameter(
                 "parallel tempering needs at least 2 temperatures".into(),
@@ -55,9 +49,7 @@ impl<S: Sampler + Clone + Send> ParallelTempering<S> {
             replicas: vec![initial.to_vec(); k],
             energies: vec![e; k],
             samplers: vec![sampler; k],
-            rngs: (0..k)
-                .map(|i| stream(seed, tag("pt-replica"), i as u64))
-                .collect(),
+            rngs: (0..k).map(|i| stream(seed, tag("pt-replica"), i as u64)).collect(),
             swap_rng: stream(seed, tag("pt-swap"), 0),
             attempts: vec![0; k - 1],
             accepts: vec![0; k - 1],

@@ -2,9 +2,7 @@
 
 use lso_physics::chains::run_chains;
 use lso_physics::rng::tag;
-use lso_physics::{
-    anneal, Boundary, Ising, Lattice, SamplerKind, Schedule, ScheduleKind, ScheduleVariable,
-};
+use lso_physics::{anneal, Boundary, Ising, Lattice, SamplerKind, Schedule, ScheduleKind, ScheduleVariable};
 use rand::Rng;
 
 #[test]
@@ -25,17 +23,8 @@ fn annealing_finds_ferromagnetic_ground_states() {
         )
         .unwrap();
         let finals = run_chains(4, 2024, tag("anneal-test"), |_, rng| {
-            let mut spins: Vec<i8> = (0..l * l)
-                .map(|_| if rng.random::<bool>() { 1 } else { -1 })
-                .collect();
-            let trace = anneal(
-                &model,
-                &mut spins,
-                &mut SamplerKind::HeatBath.build(),
-                &schedule,
-                rng,
-            )
-            .unwrap();
+            let mut spins: Vec<i8> = (0..l * l).map(|_| if rng.random::<bool>() { 1 } else { -1 }).collect();
+            let trace = anneal(&model, &mut spins, &mut SamplerKind::HeatBath.build(), &schedule, rng).unwrap();
             *trace.last().unwrap()
         });
         for (k, e) in finals.iter().enumerate() {

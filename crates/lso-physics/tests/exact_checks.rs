@@ -6,9 +6,7 @@ use lso_physics::ising::magnetisation;
 use lso_physics::rng::{stream, tag};
 use lso_physics::sampler::Sampler;
 use lso_physics::stats::{batch_means, Estimate};
-use lso_physics::{
-    onsager, Boundary, Ising, Lattice, MultiSpinIsing, ParallelTempering, SamplerKind,
-};
+use lso_physics::{onsager, Boundary, Ising, Lattice, MultiSpinIsing, ParallelTempering, SamplerKind};
 
 struct Series {
     e: Vec<f64>,
@@ -64,11 +62,7 @@ fn samplers_match_enumeration_on_4x4_torus() {
             let s = sample(&model, kind, 1.0 / t, 200_000, 100 + ti as u64);
             let label = |q: &str| format!("{kind} T={t} {q}");
             check(&label("<e>"), batch_means(&s.e, 50), ex.energy);
-            check(
-                &label("<|m|>"),
-                batch_means(&s.abs_m, 50),
-                ex.abs_magnetisation,
-            );
+            check(&label("<|m|>"), batch_means(&s.abs_m, 50), ex.abs_magnetisation);
             check(&label("<m^2>"), batch_means(&s.m2, 50), ex.magnetisation_sq);
         }
     }
@@ -82,21 +76,12 @@ fn samplers_match_enumeration_with_fields_and_open_boundaries() {
     let mut rng = stream(11, tag("glass"), 0);
     let glass = Ising::spin_glass_gaussian(lattice.clone(), 0.3, 1.0, &mut rng).unwrap();
     let hs: Vec<f64> = (0..12).map(|i| 0.1 * (i as f64 - 5.5)).collect();
-    let model = Ising::new(
-        lattice,
-        glass.couplings().clone(),
-        lso_physics::Fields::PerSite(hs),
-    )
-    .unwrap();
+    let model = Ising::new(lattice, glass.couplings().clone(), lso_physics::Fields::PerSite(hs)).unwrap();
     let beta = 1.0 / 1.2;
     let ex = exact::moments(&model, beta).unwrap();
     for kind in [SamplerKind::Metropolis, SamplerKind::HeatBath] {
         let s = sample(&model, kind, beta, 200_000, 7);
-        check(
-            &format!("{kind} glass <e>"),
-            batch_means(&s.e, 50),
-            ex.energy,
-        );
+        check(&format!("{kind} glass <e>"), batch_means(&s.e, 50), ex.energy);
         check(
             &format!("{kind} glass <m^2>"),
             batch_means(&s.m2, 50),
@@ -110,17 +95,8 @@ fn samplers_match_enumeration_with_fields_and_open_boundaries() {
 fn parallel_tempering_matches_enumeration_on_a_spin_glass() {
     let lattice = Lattice::new(4, 4, Boundary::Periodic).unwrap();
     let model = Ising::spin_glass_pm(lattice, 1.0, &mut stream(5, tag("pm-glass"), 0)).unwrap();
-    let betas: Vec<f64> = (0..8)
-        .map(|k| 0.2 * (2.5f64 / 0.2).powf(k as f64 / 7.0))
-        .collect();
-    let mut pt = ParallelTempering::new(
-        &model,
-        betas.clone(),
-        SamplerKind::Metropolis.build(),
-        &[1; 16],
-        9,
-    )
-    .unwrap();
+    let betas: Vec<f64> = (0..8).map(|k| 0.2 * (2.5f64 / 0.2).powf(k as f64 / 7.0)).collect();
+    let mut pt = ParallelTempering::new(&model, betas.clone(), SamplerKind::Metropolis.build(), &[1; 16], 9).unwrap();
     for _ in 0..1_000 {
         pt.step(&model).unwrap();
     }

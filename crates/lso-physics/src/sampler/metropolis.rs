@@ -44,8 +44,7 @@ impl Sampler for Metropolis {
                 let table = self.table(beta, j, h);
                 checkerboard_scan(lx, ly, |i| {
                     let s = spins[i];
-                    let p =
-                        table[((s + 1) / 2) as usize][(model.neighbour_sum(spins, i) + 4) as usize];
+                    let p = table[((s + 1) / 2) as usize][(model.neighbour_sum(spins, i) + 4) as usize];
                     if p >= 1.0 || rng.random::<f64>() < p {
                         spins[i] = -s;
                         flips += 1;

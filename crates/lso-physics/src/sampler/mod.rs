@@ -48,11 +48,7 @@ pub enum SamplerKind {
 }
 
 impl SamplerKind {
-    pub const ALL: [SamplerKind; 3] = [
-        SamplerKind::Metropolis,
-        SamplerKind::HeatBath,
-        SamplerKind::Wolff,
-    ];
+    pub const ALL: [SamplerKind; 3] = [SamplerKind::Metropolis, SamplerKind::HeatBath, SamplerKind::Wolff];
     pub fn name(self) -> &'static str {
         match self {
             SamplerKind::Metropolis => "metropolis",
@@ -88,9 +84,7 @@ impl std::str::FromStr for SamplerKind {
         Self::ALL
             .into_iter()
             .find(|k| k.name() == s || (s == "heatbath" && *k == SamplerKind::HeatBath))
-            .ok_or_else(|| {
-                format!("unknown sampler {s:?} (expected metropolis, heat-bath or wolff)")
-            })
+            .ok_or_else(|| format!("unknown sampler {s:?} (expected metropolis, heat-bath or wolff)"))
     }
 }
 
@@ -171,14 +165,10 @@ mod tests {
     fn zero_and_infinite_temperature_limits() {
         let model = Ising::ferromagnet(Lattice::new(16, 16, Boundary::Periodic).unwrap(), 1.0);
         let mut rng = stream(3, tag("limits"), 0);
-        let mut spins: Vec<i8> = (0..256)
-            .map(|_| if rng.random::<bool>() { 1 } else { -1 })
-            .collect();
+        let mut spins: Vec<i8> = (0..256).map(|_| if rng.random::<bool>() { 1 } else { -1 }).collect();
         let mut e = model.energy(&spins);
         for _ in 0..20 {
-            Metropolis::default()
-                .sweep(&model, &mut spins, 1e6, &mut rng)
-                .unwrap();
+            Metropolis::default().sweep(&model, &mut spins, 1e6, &mut rng).unwrap();
             let e2 = model.energy(&spins);
             assert!(e2 <= e);
             e = e2;
@@ -186,9 +176,7 @@ mod tests {
         let mut up = 0usize;
         let mut spins = vec![1i8; 256];
         for _ in 0..100 {
-            HeatBath::default()
-                .sweep(&model, &mut spins, 0.0, &mut rng)
-                .unwrap();
+            HeatBath::default().sweep(&model, &mut spins, 0.0, &mut rng).unwrap();
             up += spins.iter().filter(|&&s| s == 1).count();
         }
         let frac = up as f64 / 25_600.0;
@@ -196,8 +184,6 @@ mod tests {
             (frac - 0.5).abs() < 4.0 * (0.25f64 / 25_600.0).sqrt(),
             "fraction up {frac}"
         );
-        assert!(Metropolis::default()
-            .sweep(&model, &mut spins, -1.0, &mut rng)
-            .is_err());
+        assert!(Metropolis::default().sweep(&model, &mut spins, -1.0, &mut rng).is_err());
     }
 }

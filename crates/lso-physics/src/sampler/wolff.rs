@@ -28,13 +28,7 @@ impl Wolff {
     }
 
     /// Grows and flips one cluster from a random seed site; returns its size.
-    pub fn cluster<R: Rng + ?Sized>(
-        &mut self,
-        model: &Ising,
-        spins: &mut [i8],
-        p_add: f64,
-        rng: &mut R,
-    ) -> usize {
+    pub fn cluster<R: Rng + ?Sized>(&mut self, model: &Ising, spins: &mut [i8], p_add: f64, rng: &mut R) -> usize {
         let n = spins.len();
         let seed = rng.random_range(0..n);
         let s0 = spins[seed];

@@ -1,0 +1,250 @@
+//! The command line (clap derive). Subcommands map one-to-one onto `commands::*`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use lso_physics::{Boundary, SamplerKind};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "lso",
+    version,
+    about = "Latent-space optimisation of physical systems",
+    long_about = "Generate configurations of spin models, inspect and render them, and run the latent-space \
+optimisation pipeline.\n\nExamples:\n  lso run                                   # the embedded default job\n  \
+lso generate ising --size 20 --samples 2000 --out data\n  lso info data/spins.npy\n  \
+lso render data/spins.npy --index 0,1,2,3 --energy --out grid.png"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Generate a dataset of configurations
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+    /// Summarise a .npy file of spin configurations
+    #[command(after_help = "Example:\n  lso info data/spins.npy --j 1 --boundary periodic")]
+    Info(InfoArgs),
+    /// Draw configurations from a .npy file as a PNG grid
+    #[command(after_help = "Example:\n  lso render data/spins.npy --index 0,5,10 --energy --out grid.png")]
+    Render(RenderArgs),
+    /// Run the whole pipeline from a TOML config (or the embedded default)
+    #[command(
+        after_help = "Examples:\n  lso run                       # embedded default (seed-000 Ising experiment)\n  \
+lso run my.toml --seed 3      # a config file, another seed\n  lso run --print-config > my.toml"
+    )]
+    Run(RunArgs),
+    /// Measure sampler throughput (spin-flip attempts per ns)
+    #[command(after_help = "Example:\n  lso bench --size 1024 --sweeps 50")]
+    Bench(BenchArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GenerateCommand {
+    /// Ising configurations: biased random, Monte Carlo equilibrium, or annealed
+    #[command(after_help = "Examples:\n  \
+lso generate ising --source biased --p 0.35,0.65 --size 20 --samples 2000 --out data\n  \
+lso generate ising --source mc --temperature 1.5,2.27,3.0 --sampler wolff --size 32 --samples 3000 --out mc\n  \
+lso generate ising --source anneal --t-start 4 --t-end 0.5 --size 32 --samples 100 --out annealed")]
+    Ising(IsingArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum SourceArg {
+    /// Each spin −1 with probability p, independently (seed 000)
+    Biased,
+    /// Equilibrium Monte Carlo samples at given temperatures
+    Mc,
+    /// Final states of simulated-annealing runs
+    Anneal,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DisorderArg {
+    /// Uniform coupling J on every bond
+    None,
+    /// ±J spin glass (bond signs random)
+    Pm,
+    /// Gaussian spin glass, bonds N(J, 1)
+    Gaussian,
+}
+
+#[derive(Args, Debug)]
+pub struct LatticeArgs {
+    /// Side of a square lattice (sets both --lx and --ly)
+    #[arg(long, short = 'L', value_name = "L")]
+    pub size: Option<usize>,
+    /// Width in sites
+    #[arg(long, conflicts_with = "size")]
+    pub lx: Option<usize>,
+    /// Height in sites
+    #[arg(long, conflicts_with = "size")]
+    pub ly: Option<usize>,
+    /// Boundary conditions
+    #[arg(long, value_parser = parse_boundary, default_value = "periodic")]
+    pub boundary: Boundary,
+    /// Coupling J (J > 0 ferromagnetic)
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub j: f64,
+    /// Uniform field h (h > 0 favours +1)
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub h: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct IsingArgs {
+    #[command(flatten)]
+    pub lattice: LatticeArgs,
+    /// Bond disorder (spin glasses draw their bonds from --seed)
+    #[arg(long, value_enum, default_value = "none")]
+    pub disorder: DisorderArg,
+    /// Where configurations come from
+    #[arg(long, value_enum, default_value = "biased")]
+    pub source: SourceArg,
+    /// Number of configurations
+    #[arg(long, short = 'n', default_value_t = 2000)]
+    pub samples: usize,
+    /// Probabilities of a spin being −1 (biased source); samples split evenly among them
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "0.35,0.65",
+        allow_negative_numbers = true
+    )]
+    pub p: Vec<f64>,
+    /// Temperatures (mc source); samples split evenly among them
+    #[arg(long, value_delimiter = ',', default_value = "2.27", allow_negative_numbers = true)]
+    pub temperature: Vec<f64>,
+    /// Monte Carlo sampler (mc and anneal sources)
+    #[arg(long, value_parser = parse_sampler, default_value = "metropolis")]
+    pub sampler: SamplerKind,
+    /// Sweeps discarded before the first sample of each chain (mc)
+    #[arg(long, default_value_t = 1000)]
+    pub burn_in: usize,
+    /// Sweeps between samples of a chain (mc)
+    #[arg(long, default_value_t = 10)]
+    pub thin: usize,
+    /// Independent chains per temperature (mc)
+    #[arg(long, default_value_t = 4)]
+    pub chains: usize,
+    /// Annealing start temperature
+    #[arg(long, default_value_t = 4.0, allow_negative_numbers = true)]
+    pub t_start: f64,
+    /// Annealing final temperature
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub t_end: f64,
+    /// Annealing temperature steps
+    #[arg(long, default_value_t = 100)]
+    pub anneal_steps: usize,
+    /// Sweeps at each annealing step
+    #[arg(long, default_value_t = 10)]
+    pub sweeps_per_step: usize,
+    /// Annealing schedule shape
+    #[arg(long, value_parser = ["geometric", "linear"], default_value = "geometric")]
+    pub schedule: String,
+    /// Quantity the schedule interpolates
+    #[arg(long, value_parser = ["temperature", "beta"], default_value = "temperature")]
+    pub schedule_in: String,
+    /// Master seed: every random choice derives from it
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output directory
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    /// Replace an existing output directory
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// A .npy file of spin configurations, shape (M, Ly, Lx) or (Ly, Lx)
+    pub file: PathBuf,
+    /// Boundary conditions for the energies
+    #[arg(long, value_parser = parse_boundary, default_value = "periodic")]
+    pub boundary: Boundary,
+    /// Coupling J for the energies
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub j: f64,
+    /// Field h for the energies
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub h: f64,
+    /// Histogram bins
+    #[arg(long, default_value_t = 10)]
+    pub bins: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// A .npy file of spin configurations
+    pub file: PathBuf,
+    /// Indices of configurations to draw (default: the first 16)
+    #[arg(long, short = 'i', value_delimiter = ',')]
+    pub index: Vec<usize>,
+    /// Output PNG
+    #[arg(long, short = 'o', default_value = "render.png")]
+    pub out: PathBuf,
+    /// Write each configuration's energy (J, h, boundary below) in its caption
+    #[arg(long)]
+    pub energy: bool,
+    /// Panels per row
+    #[arg(long)]
+    pub cols: Option<usize>,
+    /// Pixels per spin (default: about 160 px per panel)
+    #[arg(long)]
+    pub scale: Option<u32>,
+    #[arg(long, value_parser = parse_boundary, default_value = "periodic")]
+    pub boundary: Boundary,
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub j: f64,
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub h: f64,
+    /// Replace an existing output file
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// TOML config; without it the embedded default runs
+    pub config: Option<PathBuf>,
+    /// Run directory (default: runs/<name>)
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Overrides the config's seed
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Recompute every stage, replacing earlier results
+    #[arg(long)]
+    pub force: bool,
+    /// Print the resolved config as TOML and exit
+    #[arg(long)]
+    pub print_config: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Lattice side
+    #[arg(long, default_value_t = 1024)]
+    pub size: usize,
+    /// Sweeps per measurement
+    #[arg(long, default_value_t = 40)]
+    pub sweeps: usize,
+    /// Repeats per measurement (the best is reported)
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+}
+
+pub fn parse_boundary(s: &str) -> Result<Boundary, String> {
+    match s {
+        "periodic" => Ok(Boundary::Periodic),
+        "open" => Ok(Boundary::Open),
+        _ => Err(format!("expected periodic or open, got {s:?}")),
+    }
+}
+
+fn parse_sampler(s: &str) -> Result<SamplerKind, String> {
+    s.parse()
+}

@@ -1,0 +1,40 @@
+//! One module per subcommand: each turns parsed arguments into calls on the libraries.
+
+pub mod bench;
+pub mod generate;
+pub mod info;
+pub mod render;
+pub mod run;
+
+use crate::cli::{Cli, Command, GenerateCommand};
+use anyhow::{anyhow, Result};
+use lso_physics::{Boundary, Ising, Lattice, SpinSet};
+use std::path::Path;
+
+pub fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Generate(GenerateCommand::Ising(args)) => generate::ising(args),
+        Command::Info(args) => info::run(args),
+        Command::Render(args) => render::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Bench(args) => bench::run(args),
+    }
+}
+
+/// Reads a `.npy` of spin grids; errors name the file.
+pub fn load_spin_set(path: &Path) -> Result<SpinSet> {
+    let bytes = std::fs::read(path).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
+    let array = lso_physics::npy::decode(&bytes).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    SpinSet::from_npy(&array).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+/// A uniform Ising model on the lattice of a dataset, for computing energies of its grids.
+pub fn uniform_model(set: &SpinSet, boundary: Boundary, j: f64, h: f64) -> Result<Ising> {
+    let lattice = Lattice::new(set.lx(), set.ly(), boundary)?;
+    let model = Ising::new(
+        lattice,
+        lso_physics::Couplings::Uniform(j),
+        lso_physics::Fields::Uniform(h),
+    )?;
+    Ok(model)
+}

@@ -1,0 +1,74 @@
+//! A grid of Ising configurations: white = +1, black = −1, one caption under each panel.
+
+use super::{encode_png, register_fonts};
+use anyhow::{anyhow, Result};
+use plotters::prelude::*;
+
+pub struct Panel<'a> {
+    pub spins: &'a [i8],
+    pub lx: usize,
+    pub ly: usize,
+    pub caption: String,
+}
+
+const PAD: u32 = 8;
+const CAPTION: u32 = 20;
+
+/// Pixels per spin that make a panel about 160 px wide.
+pub fn default_scale(lx: usize, ly: usize) -> u32 {
+    (160 / lx.max(ly).max(1) as u32).max(1)
+}
+
+pub fn render(panels: &[Panel<'_>], cols: usize, scale: u32) -> Result<Vec<u8>> {
+    let first = panels.first().ok_or_else(|| anyhow!("nothing to render"))?;
+    let (pw, ph) = (first.lx as u32 * scale, first.ly as u32 * scale);
+    let cols = cols.clamp(1, panels.len()) as u32;
+    let rows = (panels.len() as u32).div_ceil(cols);
+    let cell_w = pw.max(90) + PAD;
+    let (width, height) = (PAD + cols * cell_w, PAD + rows * (ph + CAPTION + PAD));
+    let mut rgb = vec![255u8; (width * height * 3) as usize];
+    let mut put = |x: u32, y: u32, v: u8| {
+        let at = ((y * width + x) * 3) as usize;
+        rgb[at..at + 3].fill(v);
+    };
+    for (k, p) in panels.iter().enumerate() {
+        let (x0, y0) = (
+            PAD + (k as u32 % cols) * cell_w,
+            PAD + (k as u32 / cols) * (ph + CAPTION + PAD),
+        );
+        for y in 0..p.ly as u32 * scale {
+            for x in 0..p.lx as u32 * scale {
+                let s = p.spins[(y / scale) as usize * p.lx + (x / scale) as usize];
+                put(x0 + x, y0 + y, if s > 0 { 255 } else { 0 });
+            }
+        }
+        // A grey frame keeps an all-white configuration visible against the background.
+        for x in 0..pw {
+            put(x0 + x, y0, 150);
+            put(x0 + x, y0 + ph - 1, 150);
+        }
+        for y in 0..ph {
+            put(x0, y0 + y, 150);
+            put(x0 + pw - 1, y0 + y, 150);
+        }
+    }
+    register_fonts();
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        let font = ("sans-serif", 13).into_font().color(&BLACK);
+        for (k, p) in panels.iter().enumerate() {
+            let (x0, y0) = (
+                PAD + (k as u32 % cols) * cell_w,
+                PAD + (k as u32 / cols) * (ph + CAPTION + PAD),
+            );
+            area.draw(&Text::new(
+                p.caption.clone(),
+                (x0 as i32, (y0 + ph + 4) as i32),
+                font.clone(),
+            ))
+            .map_err(|e| anyhow!("drawing caption: {e}"))?;
+        }
+        area.present().map_err(|e| anyhow!("drawing: {e}"))?;
+    }
+    encode_png(rgb, width, height)
+}
