@@ -1,0 +1,311 @@
+//! The built `lso` binary, run in temporary directories: outputs, exit codes and messages.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn lso(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lso"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("lso runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Numpy-format bytes for a small float64 array (numpy itself is not needed for the test).
+fn npy_f64(shape: &[usize], data: &[f64]) -> Vec<u8> {
+    lso_physics::npy::encode(shape, data)
+}
+
+#[test]
+fn generate_biased_writes_numpy_arrays_and_refuses_to_overwrite() {
+    let t = tempfile::tempdir().unwrap();
+    let o = lso(
+        t.path(),
+        &[
+            "generate",
+            "ising",
+            "--size",
+            "12",
+            "--samples",
+            "30",
+            "--seed",
+            "4",
+            "--out",
+            "d",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let spins = lso_physics::npy::decode(&std::fs::read(t.path().join("d/spins.npy")).unwrap()).unwrap();
+    assert_eq!(spins.shape, vec![30, 12, 12]);
+    assert_eq!(spins.data.dtype(), "|i1");
+    let energy = lso_physics::npy::decode(&std::fs::read(t.path().join("d/energy.npy")).unwrap()).unwrap();
+    assert_eq!((energy.shape.clone(), energy.data.dtype()), (vec![30], "<f8"));
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("d/meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["provenance"]["seed"], 4);
+    assert_eq!(meta["model"]["ground_state_energy"], -288.0);
+
+    let before = std::fs::read(t.path().join("d/spins.npy")).unwrap();
+    let o = lso(
+        t.path(),
+        &[
+            "generate",
+            "ising",
+            "--size",
+            "12",
+            "--samples",
+            "30",
+            "--seed",
+            "5",
+            "--out",
+            "d",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already exists; use --force"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(t.path().join("d/spins.npy")).unwrap(),
+        before,
+        "refused run changed nothing"
+    );
+    let o = lso(
+        t.path(),
+        &[
+            "generate",
+            "ising",
+            "--size",
+            "12",
+            "--samples",
+            "30",
+            "--seed",
+            "5",
+            "--out",
+            "d",
+            "--force",
+        ],
+    );
+    assert!(o.status.success());
+    assert_ne!(std::fs::read(t.path().join("d/spins.npy")).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary directories left: {leftovers:?}");
+}
+
+#[test]
+fn monte_carlo_data_is_the_same_on_one_and_two_threads() {
+    let t = tempfile::tempdir().unwrap();
+    let args = |out: &'static str| {
+        vec![
+            "generate",
+            "ising",
+            "--source",
+            "mc",
+            "--sampler",
+            "heat-bath",
+            "--temperature",
+            "2.0,2.5",
+            "--size",
+            "10",
+        ]
+        .into_iter()
+        .chain([
+            "--samples",
+            "20",
+            "--burn-in",
+            "30",
+            "--thin",
+            "3",
+            "--seed",
+            "9",
+            "--out",
+            out,
+        ])
+        .collect::<Vec<_>>()
+    };
+    let run = |threads: &str, out: &'static str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_lso"))
+            .args(args(out))
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(t.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read(t.path().join(out).join("spins.npy")).unwrap()
+    };
+    assert_eq!(run("1", "a"), run("2", "b"));
+    let temps = lso_physics::npy::decode(&std::fs::read(t.path().join("a/temperature.npy")).unwrap()).unwrap();
+    assert_eq!(
+        temps.data,
+        lso_physics::npy::NpyData::F64([vec![2.0; 10], vec![2.5; 10]].concat())
+    );
+}
+
+#[test]
+fn bad_spin_files_fail_with_one_line_and_write_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::write(d.join("flat.npy"), npy_f64(&[4], &[1.0, -1.0, 1.0, 1.0])).unwrap();
+    std::fs::write(d.join("half.npy"), npy_f64(&[2, 2], &[1.0, 0.5, 1.0, 1.0])).unwrap();
+    std::fs::write(d.join("nan.npy"), npy_f64(&[2, 2], &[1.0, f64::NAN, 1.0, 1.0])).unwrap();
+    let good = npy_f64(&[1, 4, 4], &[1.0; 16]);
+    std::fs::write(d.join("cut.npy"), &good[..good.len() - 8]).unwrap();
+    std::fs::write(d.join("text.npy"), b"just some text").unwrap();
+    for (file, expect) in [
+        ("flat.npy", "wrong shape [4]"),
+        ("half.npy", "value 0.5 at flat index 1 is not a spin"),
+        ("nan.npy", "is not a spin"),
+        ("cut.npy", "truncated .npy"),
+        ("text.npy", "not an .npy file"),
+        ("missing.npy", "cannot read"),
+    ] {
+        for cmd in [vec!["info", file], vec!["render", file, "--out", "r.png"]] {
+            let o = lso(d, &cmd);
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(1), "{cmd:?}: {err}");
+            assert_eq!(err.lines().count(), 1, "{cmd:?}: one line, got {err}");
+            assert!(
+                err.starts_with(&format!("error: {file}: ")) && err.contains(expect),
+                "{cmd:?}: {err}"
+            );
+            assert!(!d.join("r.png").exists());
+        }
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let t = tempfile::tempdir().unwrap();
+    for (args, expect) in [
+        (
+            vec!["generate", "ising", "--p", "1.5", "--out", "x"],
+            "p must be in [0, 1], got 1.5",
+        ),
+        (vec!["generate", "ising", "--size", "-3", "--out", "x"], "-3"),
+        (
+            vec!["generate", "ising", "--size", "1", "--out", "x"],
+            "must be at least 2",
+        ),
+        (vec!["generate", "ising", "--frobnicate", "--out", "x"], "--frobnicate"),
+        (
+            vec![
+                "generate",
+                "ising",
+                "--source",
+                "mc",
+                "--temperature",
+                "0",
+                "--out",
+                "x",
+            ],
+            "must be > 0",
+        ),
+    ] {
+        let o = lso(t.path(), &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expect), "{args:?}: {}", stderr(&o));
+        assert!(!t.path().join("x").exists());
+    }
+}
+
+#[test]
+fn render_and_info_on_generated_data() {
+    let t = tempfile::tempdir().unwrap();
+    assert!(lso(
+        t.path(),
+        &["generate", "ising", "--size", "16", "--samples", "8", "--out", "d"]
+    )
+    .status
+    .success());
+    let o = lso(t.path(), &["info", "d/spins.npy"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && out.contains("8 of 16×16") && out.contains("histogram"),
+        "{out}"
+    );
+    let o = lso(
+        t.path(),
+        &[
+            "render",
+            "d/spins.npy",
+            "--index",
+            "0,3,7",
+            "--energy",
+            "--cols",
+            "3",
+            "--out",
+            "g.png",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let img = image::open(t.path().join("g.png")).unwrap().to_rgb8();
+    // Three panels of 160 px (scale 10) side by side, with black and white spins drawn.
+    assert!(img.width() > 3 * 160 && img.height() > 160);
+    assert!(img.pixels().any(|p| p.0 == [0, 0, 0]) && img.pixels().any(|p| p.0 == [255, 255, 255]));
+    let o = lso(t.path(), &["render", "d/spins.npy", "--index", "8", "--out", "h.png"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--index 8 is out of range"));
+}
+
+#[test]
+fn run_reuses_unchanged_stages_and_is_reproducible() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = fixture("small.toml");
+    let o = lso(t.path(), &["run", &cfg, "--out", "r1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("run directory: r1"), "{stdout}");
+    for f in [
+        "manifest.json",
+        "data/spins.npy",
+        "data/meta.json",
+        "control/results.json",
+    ] {
+        assert!(t.path().join("r1").join(f).exists(), "{f}");
+    }
+    let o = lso(t.path(), &["run", &cfg, "--out", "r1"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("data     reused"));
+    // A changed config does not silently replace results.
+    let o = lso(t.path(), &["run", &cfg, "--out", "r1", "--seed", "4"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("made from a different config"));
+    // Same seed, another directory: identical results.
+    assert!(lso(t.path(), &["run", &cfg, "--out", "r2"]).status.success());
+    for f in ["data/spins.npy", "control/results.json"] {
+        assert_eq!(
+            std::fs::read(t.path().join("r1").join(f)).unwrap(),
+            std::fs::read(t.path().join("r2").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn bad_configs_name_file_and_key() {
+    let t = tempfile::tempdir().unwrap();
+    for (name, expect) in [
+        ("unknown_key.toml", "unknown field `learning_rate`"),
+        ("bad_probability.toml", "data.p must be in [0, 1], got -0.2"),
+        ("bad_wolff.toml", "data.sampler wolff needs a uniform ferromagnet"),
+    ] {
+        let o = lso(t.path(), &["run", &fixture(name), "--out", "r"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(name) && err.contains(expect), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!t.path().join("r").exists());
+    }
+}
