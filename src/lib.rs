@@ -8,5 +8,6 @@ pub mod config;
 pub mod error;
 pub mod plot;
 pub mod progress;
+pub mod report;
 pub mod rundir;
 pub mod stages;

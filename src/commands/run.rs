@@ -1,17 +1,19 @@
 //! `lso run`: every stage in order into one run directory, reusing a stage whose config is
 //! unchanged and refusing to replace one whose config changed unless `--force`.
 
+use super::load_spin_set;
 use crate::cli::RunArgs;
 use crate::config::{hash_of, RunConfig};
 use crate::error::usage;
+use crate::report;
 use crate::rundir::{write_json, Provenance, Staging};
 use crate::stages::{control, generate};
-use anyhow::{Context, Result};
-use serde::Serialize;
+use anyhow::{anyhow, Context, Result};
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-#[derive(Serialize, serde::Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct StageStamp {
     stage: String,
     config_hash: String,
@@ -19,21 +21,16 @@ struct StageStamp {
 
 const STAMP: &str = "stage.json";
 
-enum Plan {
-    Compute,
-    Reuse,
-}
-
-/// Decides whether stage output `dir` can be reused for `hash`.
-fn plan(dir: &Path, hash: &str, force: bool) -> Result<Plan> {
+/// Whether stage output `dir` must be computed (`true`) or can be reused for `hash` (`false`).
+fn needs_compute(dir: &Path, hash: &str, force: bool) -> Result<bool> {
     if force || !dir.exists() {
-        return Ok(Plan::Compute);
+        return Ok(true);
     }
     let stamp: Option<StageStamp> = std::fs::read_to_string(dir.join(STAMP))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
     match stamp {
-        Some(s) if s.config_hash == hash => Ok(Plan::Reuse),
+        Some(s) if s.config_hash == hash => Ok(false),
         Some(_) => Err(usage(format!(
             "{}: made from a different config; use --force to recompute it (or --out for a new run directory)",
             dir.display()
@@ -45,14 +42,44 @@ fn plan(dir: &Path, hash: &str, force: bool) -> Result<Plan> {
     }
 }
 
-fn stamp(staging: &Staging, stage: &str, hash: &str) -> Result<()> {
+/// Runs `compute` into a staging directory stamped with `hash`, unless the stage can be reused.
+/// Returns the seconds spent (None when reused).
+fn stage(
+    dir: &Path,
+    name: &str,
+    hash: &str,
+    force: bool,
+    compute: impl FnOnce(&Staging) -> Result<()>,
+) -> Result<Option<f64>> {
+    if !needs_compute(dir, hash, force)? {
+        println!("  {name:<8} reused (config unchanged)");
+        return Ok(None);
+    }
+    let t0 = Instant::now();
+    let staging = Staging::new(dir, true)?;
+    compute(&staging)?;
     staging.write_json(
         STAMP,
         &StageStamp {
-            stage: stage.into(),
+            stage: name.into(),
             config_hash: hash.into(),
         },
-    )
+    )?;
+    staging.commit()?;
+    let secs = t0.elapsed().as_secs_f64();
+    println!("  {name:<8} done ({secs:.2} s)");
+    Ok(Some(secs))
+}
+
+fn read_f64s(path: &Path) -> Result<Vec<f64>> {
+    let bytes = std::fs::read(path).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
+    match lso_physics::npy::decode(&bytes)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?
+        .data
+    {
+        lso_physics::npy::NpyData::F64(v) => Ok(v),
+        other => Err(anyhow!("{}: expected float64, found {}", path.display(), other.dtype())),
+    }
 }
 
 pub fn run(a: RunArgs) -> Result<()> {
@@ -76,82 +103,77 @@ pub fn run(a: RunArgs) -> Result<()> {
     println!("lso run: {} (config: {origin}, seed {})", dir.display(), cfg.seed);
     let mut prov = Provenance::new(cfg.seed, &cfg);
     let t_all = Instant::now();
-
-    // Stage 1: data.
-    let data_dir = dir.join("data");
-    let data_hash = hash_of(&(cfg.seed, &cfg.data));
     let model = generate::build_model(&cfg.data, cfg.seed)?;
-    match plan(&data_dir, &data_hash, a.force)? {
-        Plan::Reuse => println!("  data     reused (config unchanged)"),
-        Plan::Compute => {
-            let t0 = Instant::now();
-            let ds = generate::generate(&cfg.data, cfg.seed)?;
-            let mut p = Provenance::new(cfg.seed, &cfg.data);
-            p.timings_s.insert("generate".into(), t0.elapsed().as_secs_f64());
-            let staging = Staging::new(&data_dir, true)?;
-            generate::write(&ds, &cfg.data, &staging, &p)?;
-            stamp(&staging, "data", &data_hash)?;
-            staging.commit()?;
-            prov.timings_s.insert("data".into(), t0.elapsed().as_secs_f64());
-            println!(
-                "  data     {} configurations ({:.2} s)",
-                ds.spins.len(),
-                t0.elapsed().as_secs_f64()
-            );
-        }
-    }
 
-    // Stage 2: the annealing control on the spins.
+    let data_dir = dir.join("data");
+    let t = stage(&data_dir, "data", &hash_of(&(cfg.seed, &cfg.data)), a.force, |out| {
+        let t0 = Instant::now();
+        let ds = generate::generate(&cfg.data, cfg.seed)?;
+        let mut p = Provenance::new(cfg.seed, &cfg.data);
+        p.timings_s.insert("generate".into(), t0.elapsed().as_secs_f64());
+        generate::write(&ds, &cfg.data, out, &p)
+    })?;
+    prov.timings_s.extend(t.map(|s| ("data".to_string(), s)));
+
     let control_dir = dir.join("control");
-    let control_hash = hash_of(&(cfg.seed, &cfg.data, &cfg.control));
-    let results: control::ControlResults = match plan(&control_dir, &control_hash, a.force)? {
-        Plan::Reuse => {
-            println!("  control  reused (config unchanged)");
-            let text = std::fs::read_to_string(control_dir.join("results.json"))
-                .with_context(|| format!("{}: cannot read results.json", control_dir.display()))?;
-            let v: serde_json::Value = serde_json::from_str(&text)
-                .with_context(|| format!("{}: corrupt results.json", control_dir.display()))?;
-            print_summary_value(&v);
-            write_json(&dir.join("manifest.json"), &prov)?;
-            println!("run directory: {}", dir.display());
-            return Ok(());
-        }
-        Plan::Compute => {
-            let t0 = Instant::now();
-            let r = control::run(&model, &cfg.control, cfg.seed)?;
-            let staging = Staging::new(&control_dir, true)?;
-            staging.write_json("results.json", &r)?;
-            stamp(&staging, "control", &control_hash)?;
-            staging.commit()?;
-            prov.timings_s.insert("control".into(), t0.elapsed().as_secs_f64());
-            r
-        }
-    };
+    let t = stage(
+        &control_dir,
+        "control",
+        &hash_of(&(cfg.seed, &cfg.data, &cfg.control)),
+        a.force,
+        |out| out.write_json("results.json", &control::run(&model, &cfg.control, cfg.seed)?),
+    )?;
+    prov.timings_s.extend(t.map(|s| ("control".to_string(), s)));
+
+    // The report always reflects what is on disk, whether just computed or reused.
+    let t0 = Instant::now();
+    let spins = load_spin_set(&data_dir.join("spins.npy"))?;
+    let energy = read_f64s(&data_dir.join("energy.npy"))?;
+    let magnetisation = read_f64s(&data_dir.join("magnetisation.npy"))?;
+    let results_path = control_dir.join("results.json");
+    let control: control::ControlResults = serde_json::from_str(
+        &std::fs::read_to_string(&results_path).with_context(|| format!("{}: cannot read", results_path.display()))?,
+    )
+    .map_err(|e| anyhow!("{}: corrupt results: {e}", results_path.display()))?;
     prov.timings_s.insert("total".into(), t_all.elapsed().as_secs_f64());
-    print_summary_value(&serde_json::to_value(&results)?);
+    let html = report::write_ising(
+        &dir,
+        &report::IsingRun {
+            name: &cfg.name,
+            model: &model,
+            spins: &spins,
+            energy: &energy,
+            magnetisation: &magnetisation,
+            control: &control,
+            provenance_json: serde_json::to_string_pretty(&prov)?,
+        },
+    )?;
+    prov.timings_s.insert("report".into(), t0.elapsed().as_secs_f64());
     write_json(&dir.join("manifest.json"), &prov)?;
+
+    print_summary(&control);
+    println!("report: {}", html.display());
     println!("run directory: {}", dir.display());
     Ok(())
 }
 
-fn print_summary_value(v: &serde_json::Value) {
-    let restarts = v["restarts"].as_array().map_or(0, |r| r.len());
-    let hits = v["hits"]
-        .as_u64()
-        .map_or("n/a".to_string(), |h| format!("{h}/{restarts}"));
+fn print_summary(c: &control::ControlResults) {
+    let hits = c
+        .hits
+        .map_or("n/a".to_string(), |h| format!("{h}/{}", c.restarts.len()));
     println!();
     println!(
-        "{:<10} {:>14} {:>12} {:>12}",
+        "{:<26} {:>14} {:>10} {:>10}",
         "method", "ground states", "best E", "mean E"
     );
     println!(
-        "{:<10} {:>14} {:>12} {:>12.1}",
-        v["method"].as_str().unwrap_or("?"),
+        "{:<26} {:>14} {:>10} {:>10.1}",
+        format!("{} (control, spins)", c.method),
         hits,
-        v["best"].as_f64().unwrap_or(f64::NAN),
-        v["mean"].as_f64().unwrap_or(f64::NAN)
+        c.best,
+        c.mean
     );
-    if let Some(g) = v["ground_state_energy"].as_f64() {
-        println!("(exact ground state E0 = {g}; energies are true energies of the final spins)");
+    if let Some(g) = c.ground_state_energy {
+        println!("exact ground state E0 = {g}; energies are true energies of the final configurations");
     }
 }

@@ -1,6 +1,7 @@
 //! Figures as PNG. Text uses the DejaVu Sans font shipped in `assets/fonts`, so a machine with no
 //! fonts installed draws the same pictures.
 
+pub mod charts;
 pub mod grid;
 
 use anyhow::{Context, Result};

@@ -8,9 +8,9 @@ use lso_physics::chains::run_chains;
 use lso_physics::rng::tag;
 use lso_physics::{anneal, Ising};
 use rand::Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Restart {
     pub restart: usize,
     /// True energy of the final configuration.
@@ -20,9 +20,9 @@ pub struct Restart {
     pub evaluations: u64,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ControlResults {
-    pub method: &'static str,
+    pub method: String,
     pub ground_state_energy: Option<f64>,
     pub restarts: Vec<Restart>,
     pub best: f64,
@@ -59,7 +59,7 @@ pub fn run(model: &Ising, cfg: &ControlConfig, seed: u64) -> Result<ControlResul
     let mean = restarts.iter().map(|r| r.energy).sum::<f64>() / restarts.len() as f64;
     let hits = ground.map(|_| restarts.iter().filter(|r| r.ground_state == Some(true)).count());
     Ok(ControlResults {
-        method: "anneal",
+        method: "anneal".into(),
         ground_state_energy: ground,
         restarts,
         best,

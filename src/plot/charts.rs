@@ -1,0 +1,143 @@
+//! Small charts (histograms, scatter plots) drawn with plotters into PNG bytes.
+
+use super::{encode_png, register_fonts};
+use anyhow::{anyhow, Result};
+use plotters::prelude::*;
+
+pub const WIDTH: u32 = 640;
+pub const HEIGHT: u32 = 420;
+
+/// A labelled vertical line, e.g. the exact ground-state energy.
+pub struct Marker<'a> {
+    pub x: f64,
+    pub label: &'a str,
+    pub colour: RGBColor,
+}
+
+fn range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !lo.is_finite() {
+        (0.0, 1.0)
+    } else if hi - lo < 1e-12 {
+        (lo - 0.5, hi + 0.5)
+    } else {
+        let pad = 0.04 * (hi - lo);
+        (lo - pad, hi + pad)
+    }
+}
+
+/// A histogram of `values` with optional vertical markers.
+pub fn histogram(values: &[f64], bins: usize, title: &str, x_label: &str, markers: &[Marker<'_>]) -> Result<Vec<u8>> {
+    let (lo, hi) = range_of(values.iter().copied().chain(markers.iter().map(|m| m.x)));
+    let width = (hi - lo) / bins as f64;
+    let mut counts = vec![0usize; bins];
+    for &v in values {
+        counts[(((v - lo) / width) as usize).min(bins - 1)] += 1;
+    }
+    let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
+    register_fonts();
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let err = |e: &dyn std::fmt::Display| anyhow!("drawing {title}: {e}");
+        let mut chart = ChartBuilder::on(&area)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(lo..hi, 0.0..top)
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc("count")
+            .light_line_style(WHITE)
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(|e| err(&e))?;
+        chart
+            .draw_series(counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(b, &c)| {
+                let x0 = lo + b as f64 * width;
+                Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], RGBColor(70, 110, 180).filled())
+            }))
+            .map_err(|e| err(&e))?;
+        for m in markers {
+            let colour = m.colour;
+            chart
+                .draw_series(LineSeries::new([(m.x, 0.0), (m.x, top)], colour.stroke_width(2)))
+                .map_err(|e| err(&e))?
+                .label(m.label)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+        }
+        if !markers.is_empty() {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 13))
+                .draw()
+                .map_err(|e| err(&e))?;
+        }
+        area.present().map_err(|e| err(&e))?;
+    }
+    encode_png(rgb, WIDTH, HEIGHT)
+}
+
+/// Points `(x, y)` with optional horizontal reference lines (drawn as markers on the y axis).
+pub fn scatter(
+    points: &[(f64, f64)],
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Marker<'_>],
+) -> Result<Vec<u8>> {
+    let (x0, x1) = range_of(points.iter().map(|p| p.0));
+    let (y0, y1) = range_of(points.iter().map(|p| p.1).chain(lines.iter().map(|m| m.x)));
+    register_fonts();
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let err = |e: &dyn std::fmt::Display| anyhow!("drawing {title}: {e}");
+        let mut chart = ChartBuilder::on(&area)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .light_line_style(WHITE)
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(|e| err(&e))?;
+        for m in lines {
+            let colour = m.colour;
+            chart
+                .draw_series(LineSeries::new([(x0, m.x), (x1, m.x)], colour.stroke_width(2)))
+                .map_err(|e| err(&e))?
+                .label(m.label)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+        }
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .map(|&(x, y)| Circle::new((x, y), 4, RGBColor(70, 110, 180).filled())),
+            )
+            .map_err(|e| err(&e))?;
+        if !lines.is_empty() {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 13))
+                .draw()
+                .map_err(|e| err(&e))?;
+        }
+        area.present().map_err(|e| err(&e))?;
+    }
+    encode_png(rgb, WIDTH, HEIGHT)
+}

@@ -1,0 +1,97 @@
+//! Loads a run's report.html in a real headless Chromium and checks every figure decodes.
+//! Chromium comes from Debian's `chromium` package (.ci/run installs it). Without it the test
+//! says so and passes, except under CI (`CI` set), where it fails.
+
+use std::path::Path;
+use std::process::Command;
+
+fn chromium() -> Option<String> {
+    let candidates = [
+        std::env::var("LSO_CHROMIUM").ok(),
+        Some("chromium".into()),
+        Some("chromium-browser".into()),
+    ];
+    candidates.into_iter().flatten().find(|c| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+fn attr(dom: &str, name: &str) -> Option<String> {
+    let start = dom.find(&format!("{name}=\""))? + name.len() + 2;
+    Some(dom[start..].split('"').next()?.to_string())
+}
+
+#[test]
+fn every_report_figure_renders_in_chromium() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the browser test: install Debian's chromium"
+        );
+        eprintln!("skipping: no chromium found (apt-get install chromium, or set LSO_CHROMIUM)");
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small.toml");
+    let o = Command::new(env!("CARGO_BIN_EXE_lso"))
+        .arg("run")
+        .arg(&cfg)
+        .args(["--out", "r"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = t.path().join("r/report.html");
+    let profile = t.path().join("chromium-profile");
+    let o = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+        ])
+        .args([
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    let expected: usize = attr(&dom, "data-figures-expected")
+        .expect("report declares its figures")
+        .parse()
+        .unwrap();
+    assert!(expected >= 4, "the report shows its figures ({expected})");
+    assert_eq!(
+        attr(&dom, "data-figures-rendered"),
+        Some(format!("{expected}/{expected}")),
+        "figures that decoded in Chromium"
+    );
+    // The browser really checks: a missing figure is reported as such.
+    std::fs::remove_file(t.path().join("r/report/data_energy.png")).unwrap();
+    let o = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        attr(&dom, "data-figures-rendered"),
+        Some(format!("{}/{expected}", expected - 1))
+    );
+}
