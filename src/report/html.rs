@@ -42,9 +42,9 @@ impl Page {
             file
         );
         self.figures += 1;
-        let _ = write!(
+        let _ = writeln!(
             self.body,
-            "<figure><img src=\"{}\" alt=\"{}\"><figcaption>{}</figcaption></figure>\n",
+            "<figure><img src=\"{}\" alt=\"{}\"><figcaption>{}</figcaption></figure>",
             escape(&rel),
             escape(caption),
             escape(caption)
