@@ -30,6 +30,7 @@ pub mod chains;
 pub mod dataset;
 pub mod error;
 pub mod exact;
+pub mod inverse;
 pub mod ising;
 pub mod lattice;
 pub mod msc;
