@@ -116,3 +116,84 @@ pub fn print_table(l: usize, rows: &[Row]) {
         );
     }
 }
+
+/// Wall time of one fit of each inverse method on 2,000 samples of an `l × l` torus at
+/// J = 0.35, h = 0.05 (heat bath, 20 sweeps apart), for the uniform and full parametrisations.
+pub fn inverse(sizes: &[usize]) -> Vec<(usize, &'static str, &'static str, f64, f64)> {
+    use lso_physics::chains::run_chains;
+    use lso_physics::inverse::boltzmann::{self, BoltzmannConfig};
+    use lso_physics::inverse::pseudolikelihood::{self, default_l2, PseudoLikelihoodConfig};
+    use lso_physics::inverse::{meanfield, Layout, Parametrisation};
+    let mut rows = Vec::new();
+    for &l in sizes {
+        let lattice = Lattice::new(l, l, Boundary::Periodic).expect("lattice");
+        let model = Ising::ferromagnet(lattice.clone(), 0.35).with_field(0.05);
+        let chains = run_chains(8, 5, tag("bench-inverse"), |_, rng| {
+            let mut s: Vec<i8> = (0..l * l).map(|_| if rng.random::<bool>() { 1 } else { -1 }).collect();
+            let mut hb = HeatBath::default();
+            (0..200 + 250 * 20)
+                .filter_map(|k| {
+                    hb.sweep(&model, &mut s, 1.0, rng).expect("sweep");
+                    (k >= 200 && k % 20 == 0).then(|| s.clone())
+                })
+                .take(250)
+                .collect::<Vec<_>>()
+        });
+        let set = lso_physics::SpinSet::from_configs(l, l, chains.into_iter().flatten()).expect("set");
+        for params in [Parametrisation::Uniform, Parametrisation::Full] {
+            let layout = Layout::new(&lattice, params);
+            let mut time = |name: &'static str, f: &mut dyn FnMut() -> Vec<f64>| {
+                let t0 = Instant::now();
+                let theta = f();
+                let secs = t0.elapsed().as_secs_f64();
+                let (j, _) = layout.summary(&lattice, &theta);
+                rows.push((
+                    l,
+                    if params == Parametrisation::Uniform {
+                        "uniform"
+                    } else {
+                        "full"
+                    },
+                    name,
+                    secs,
+                    j,
+                ));
+            };
+            time("pseudolikelihood", &mut || {
+                let cfg = PseudoLikelihoodConfig {
+                    l2: default_l2(params),
+                    ..Default::default()
+                };
+                pseudolikelihood::fit(&set, &lattice, params, &cfg)
+                    .expect("fit")
+                    .couplings
+                    .theta
+            });
+            time("boltzmann", &mut || {
+                boltzmann::fit(&set, &lattice, params, &BoltzmannConfig::default(), 1)
+                    .expect("fit")
+                    .expect("converges")
+                    .couplings
+                    .theta
+            });
+            time("meanfield", &mut || {
+                meanfield::fit(&set, &lattice, params).expect("fit").couplings.theta
+            });
+        }
+    }
+    rows
+}
+
+pub fn print_inverse(rows: &[(usize, &str, &str, f64, f64)]) {
+    println!(
+        "inverse Ising fits, 2,000 samples of an L×L torus at J = 0.35, h = 0.05 ({} threads)",
+        rayon::current_num_threads()
+    );
+    println!(
+        "{:>4} {:<8} {:<17} {:>10} {:>12}",
+        "L", "params", "method", "seconds", "mean J_nn"
+    );
+    for (l, p, m, s, j) in rows {
+        println!("{l:>4} {p:<8} {m:<17} {s:>10.3} {j:>12.4}");
+    }
+}

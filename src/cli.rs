@@ -36,8 +36,14 @@ pub enum Command {
 lso run my.toml --seed 3      # a config file, another seed\n  lso run --print-config > my.toml"
     )]
     Run(RunArgs),
-    /// Measure sampler throughput (spin-flip attempts per ns)
-    #[command(after_help = "Example:\n  lso bench --size 1024 --sweeps 50")]
+    /// Learn couplings J and fields h from samples or images (inverse Ising)
+    #[command(after_help = "Examples:\n  \
+lso inverse data/spins.npy --method pseudolikelihood --params uniform --out fit\n  \
+lso inverse data/spins.npy --method boltzmann --params full --steps 2000 --out fit-full\n  \
+lso inverse examples/ising-T2.6.png --size 32 --tiles 4 --boundary open --out fit-image")]
+    Inverse(InverseArgs),
+    /// Measure throughput: sampler sweeps, inverse fits
+    #[command(after_help = "Examples:\n  lso bench sweeps --size 1024\n  lso bench inverse")]
     Bench(BenchArgs),
 }
 
@@ -192,9 +198,12 @@ pub struct RenderArgs {
     /// Panels per row
     #[arg(long)]
     pub cols: Option<usize>,
-    /// Pixels per spin (default: about 160 px per panel)
+    /// Pixels per spin (default: about 160 px per panel; 1 with --plain)
     #[arg(long)]
     pub scale: Option<u32>,
+    /// One configuration as a bare greyscale image (no frame or caption), e.g. as input to inverse
+    #[arg(long)]
+    pub plain: bool,
     #[arg(long, value_parser = parse_boundary, default_value = "periodic")]
     pub boundary: Boundary,
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
@@ -224,8 +233,86 @@ pub struct RunArgs {
     pub print_config: bool,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum MethodArg {
+    /// Maximum-entropy learning with Monte Carlo moments (seed 002)
+    Boltzmann,
+    /// Pseudo-likelihood maximisation (accurate, no sampling)
+    Pseudolikelihood,
+    /// Naive mean-field inversion J = −C⁻¹ (fast, biased at strong coupling)
+    Meanfield,
+}
+
+#[derive(Args, Debug)]
+pub struct InverseArgs {
+    /// .npy sample sets and/or images (PNG, JPEG)
+    #[arg(required = true)]
+    pub data: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "pseudolikelihood")]
+    pub method: MethodArg,
+    /// Free parameters: uniform (one J, one h), bonds (J per bond, h per site), full (J per pair)
+    #[arg(long, default_value = "uniform")]
+    pub params: lso_physics::inverse::Parametrisation,
+    /// Boundary conditions of the lattice the couplings live on
+    #[arg(long, value_parser = parse_boundary, default_value = "periodic")]
+    pub boundary: Boundary,
+    /// Images: side N of the spin grid each image (or tile) becomes
+    #[arg(long, default_value_t = 32)]
+    pub size: usize,
+    /// Images: cut each image into tiles × tiles grids of size × size
+    #[arg(long, default_value_t = 1)]
+    pub tiles: usize,
+    /// Images: grey level splitting −1 from +1: otsu or a number in [0, 1]
+    #[arg(long, default_value = "otsu")]
+    pub threshold: crate::imageio::Threshold,
+    /// Boltzmann: learning steps
+    #[arg(long, default_value_t = 1000)]
+    pub steps: usize,
+    /// Boltzmann: initial step size α₀
+    #[arg(long, default_value_t = 0.2)]
+    pub learning_rate: f64,
+    /// Boltzmann: α_t = α₀ / (1 + t / decay); 0 keeps α constant
+    #[arg(long, default_value_t = 200.0)]
+    pub decay: f64,
+    /// Boltzmann: persistent Monte Carlo chains
+    #[arg(long, default_value_t = 64)]
+    pub chains: usize,
+    /// Boltzmann: heat-bath sweeps per chain per step
+    #[arg(long, default_value_t = 2)]
+    pub sweeps: usize,
+    /// Boltzmann: averaged update (all data each step) or the notes' single-sample update (4)
+    #[arg(long, value_parser = ["averaged", "single-sample"], default_value = "averaged")]
+    pub update: String,
+    /// Pseudo-likelihood: L2 penalty on couplings (default 0, or 0.01 for --params full)
+    #[arg(long)]
+    pub l2: Option<f64>,
+    /// Also draw this many samples from the fitted model into samples.npy
+    #[arg(long, default_value_t = 0)]
+    pub draw: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    /// Replace an existing output directory
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum BenchWhat {
+    /// Checkerboard sweeps of the Ising samplers
+    Sweeps,
+    /// Fits of 6×6 and 16×16 tori by each inverse method
+    Inverse,
+    /// Everything
+    All,
+}
+
 #[derive(Args, Debug)]
 pub struct BenchArgs {
+    /// What to measure
+    #[arg(value_enum, default_value = "sweeps")]
+    pub what: BenchWhat,
     /// Lattice side
     #[arg(long, default_value_t = 1024)]
     pub size: usize,

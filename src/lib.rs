@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod imageio;
 pub mod plot;
 pub mod progress;
 pub mod report;

@@ -309,3 +309,115 @@ fn bad_configs_name_file_and_key() {
         assert!(!t.path().join("r").exists());
     }
 }
+
+#[test]
+fn inverse_recovers_the_temperature_of_the_example_image() {
+    // examples/ising-T2.6.png is one 128×128 equilibrium configuration at T = 2.6 (J = 1), made
+    // by `lso generate` + `lso render --plain`; cut into 16 open 32×32 tiles it gives βJ = 1/2.6.
+    let t = tempfile::tempdir().unwrap();
+    let img = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ising-T2.6.png");
+    let img = img.to_str().unwrap();
+    let o = lso(
+        t.path(),
+        &[
+            "inverse",
+            img,
+            "--size",
+            "32",
+            "--tiles",
+            "4",
+            "--boundary",
+            "open",
+            "--draw",
+            "5",
+            "--out",
+            "fit",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let c: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("fit/couplings.json")).unwrap()).unwrap();
+    let j = c["J"].as_f64().unwrap();
+    assert!((j - 1.0 / 2.6).abs() < 0.05 / 2.6, "J = {j}, expected 1/2.6");
+    assert!(c["h"].as_f64().unwrap().abs() < 0.02);
+    let samples = lso_physics::npy::decode(&std::fs::read(t.path().join("fit/samples.npy")).unwrap()).unwrap();
+    assert_eq!(samples.shape, vec![5, 32, 32]);
+    for f in [
+        "history.json",
+        "inverse_trace.png",
+        "inverse_moments.png",
+        "report.html",
+    ] {
+        assert!(t.path().join("fit").join(f).exists(), "{f}");
+    }
+}
+
+#[test]
+fn inverse_bad_inputs() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::write(d.join("broken.png"), b"\x89PNG but not really").unwrap();
+    std::fs::write(d.join("const.npy"), lso_physics::npy::encode(&[3, 4, 4], &[1i8; 48])).unwrap();
+    std::fs::write(d.join("empty.npy"), lso_physics::npy::encode::<i8>(&[0, 4, 4], &[])).unwrap();
+    for (args, expect) in [
+        (
+            vec!["inverse", "broken.png", "--out", "f"],
+            "broken.png: cannot decode image",
+        ),
+        (vec!["inverse", "const.npy", "--out", "f"], "degenerate moments"),
+        (
+            vec![
+                "inverse",
+                "const.npy",
+                "--params",
+                "full",
+                "--method",
+                "meanfield",
+                "--out",
+                "f",
+            ],
+            "degenerate moments",
+        ),
+        (vec!["inverse", "empty.npy", "--out", "f"], "empty.npy: wrong shape"),
+    ] {
+        let o = lso(d, &args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expect), "{args:?}: {}", stderr(&o));
+        assert!(!d.join("f").exists());
+    }
+    // A step size that blows up stops with a message and keeps the last good parameters.
+    let data = d.join("d");
+    let o = lso(
+        d,
+        &[
+            "generate",
+            "ising",
+            "--size",
+            "6",
+            "--samples",
+            "50",
+            "--out",
+            data.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success());
+    let o = lso(
+        d,
+        &[
+            "inverse",
+            "d/spins.npy",
+            "--method",
+            "boltzmann",
+            "--learning-rate",
+            "1e7",
+            "--decay",
+            "0",
+            "--out",
+            "f",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("diverged at step"), "{}", stderr(&o));
+    let c: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("f/couplings.json")).unwrap()).unwrap();
+    assert!(c["status"].as_str().unwrap().starts_with("diverged") && c["J"].as_f64().unwrap().is_finite());
+}

@@ -6,7 +6,13 @@ pub fn run(a: BenchArgs) -> Result<()> {
     if a.size < 2 || a.sweeps == 0 {
         return Err(usage("--size must be at least 2 and --sweeps at least 1"));
     }
-    let rows = crate::bench::sweeps(a.size, a.sweeps, a.repeats);
-    crate::bench::print_table(a.size, &rows);
+    use crate::cli::BenchWhat;
+    if matches!(a.what, BenchWhat::Sweeps | BenchWhat::All) {
+        let rows = crate::bench::sweeps(a.size, a.sweeps, a.repeats);
+        crate::bench::print_table(a.size, &rows);
+    }
+    if matches!(a.what, BenchWhat::Inverse | BenchWhat::All) {
+        crate::bench::print_inverse(&crate::bench::inverse(&[6, 16]));
+    }
     Ok(())
 }

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod generate;
 pub mod info;
+pub mod inverse;
 pub mod render;
 pub mod run;
 
@@ -17,6 +18,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Info(args) => info::run(args),
         Command::Render(args) => render::run(args),
         Command::Run(args) => run::run(args),
+        Command::Inverse(args) => inverse::run(args),
         Command::Bench(args) => bench::run(args),
     }
 }

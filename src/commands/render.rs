@@ -23,6 +23,15 @@ pub fn run(a: RenderArgs) -> Result<()> {
     if a.scale == Some(0) || a.cols == Some(0) {
         return Err(usage("--scale and --cols must be at least 1"));
     }
+    if a.plain {
+        let [i] = indices[..] else {
+            return Err(usage("--plain draws exactly one configuration: give one --index"));
+        };
+        let png = grid::render_plain(set.config(i), set.lx(), set.ly(), a.scale.unwrap_or(1))?;
+        write_atomic(&a.out, &png)?;
+        println!("wrote {} (configuration {i})", a.out.display());
+        return Ok(());
+    }
     let model = uniform_model(&set, a.boundary, a.j, a.h)?;
     let panels: Vec<Panel> = indices
         .iter()

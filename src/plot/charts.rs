@@ -141,3 +141,108 @@ pub fn scatter(
     }
     encode_png(rgb, WIDTH, HEIGHT)
 }
+
+/// A named series of points in one colour.
+pub struct Series<'a> {
+    pub name: &'a str,
+    pub points: Vec<(f64, f64)>,
+    pub colour: RGBColor,
+}
+
+type Frame<'a, 'b> = ChartContext<
+    'a,
+    BitMapBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+fn draw_frame<'a, 'b>(
+    area: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    x_label: &str,
+    y_label: &str,
+) -> Result<Frame<'a, 'b>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(|e| anyhow!("drawing {title}: {e}"))?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .light_line_style(WHITE)
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(|e| anyhow!("drawing {title}: {e}"))?;
+    Ok(chart)
+}
+
+/// Lines through each series' points, with a legend.
+pub fn lines(series: &[Series<'_>], title: &str, x_label: &str, y_label: &str) -> Result<Vec<u8>> {
+    let (x0, x1) = range_of(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
+    let (y0, y1) = range_of(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
+    register_fonts();
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let mut chart = draw_frame(&area, title, (x0, x1), (y0, y1), x_label, y_label)?;
+        for s in series {
+            let colour = s.colour;
+            chart
+                .draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))
+                .map_err(|e| anyhow!("drawing {title}: {e}"))?
+                .label(s.name)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(|e| anyhow!("drawing {title}: {e}"))?;
+        area.present().map_err(|e| anyhow!("drawing {title}: {e}"))?;
+    }
+    encode_png(rgb, WIDTH, HEIGHT)
+}
+
+/// Predicted against true values (or model against data) with the y = x line.
+pub fn parity(series: &[Series<'_>], title: &str, x_label: &str, y_label: &str) -> Result<Vec<u8>> {
+    let (lo, hi) = range_of(series.iter().flat_map(|s| s.points.iter().flat_map(|p| [p.0, p.1])));
+    register_fonts();
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let mut chart = draw_frame(&area, title, (lo, hi), (lo, hi), x_label, y_label)?;
+        chart
+            .draw_series(LineSeries::new(
+                [(lo, lo), (hi, hi)],
+                RGBColor(200, 40, 40).stroke_width(2),
+            ))
+            .map_err(|e| anyhow!("drawing {title}: {e}"))?
+            .label("y = x")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], RGBColor(200, 40, 40).stroke_width(2)));
+        for s in series {
+            let colour = s.colour;
+            chart
+                .draw_series(s.points.iter().map(|&p| Circle::new(p, 3, colour.mix(0.7).filled())))
+                .map_err(|e| anyhow!("drawing {title}: {e}"))?
+                .label(s.name)
+                .legend(move |(x, y)| Circle::new((x + 9, y), 4, colour.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(|e| anyhow!("drawing {title}: {e}"))?;
+        area.present().map_err(|e| anyhow!("drawing {title}: {e}"))?;
+    }
+    encode_png(rgb, WIDTH, HEIGHT)
+}

@@ -19,6 +19,23 @@ pub fn default_scale(lx: usize, ly: usize) -> u32 {
     (160 / lx.max(ly).max(1) as u32).max(1)
 }
 
+/// One configuration as a greyscale image, `scale` pixels per spin, white = +1.
+pub fn render_plain(spins: &[i8], lx: usize, ly: usize, scale: u32) -> Result<Vec<u8>> {
+    let (w, h) = (lx as u32 * scale, ly as u32 * scale);
+    let mut rgb = Vec::with_capacity((w * h * 3) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            let v = if spins[(y / scale) as usize * lx + (x / scale) as usize] > 0 {
+                255
+            } else {
+                0
+            };
+            rgb.extend_from_slice(&[v, v, v]);
+        }
+    }
+    encode_png(rgb, w, h)
+}
+
 pub fn render(panels: &[Panel<'_>], cols: usize, scale: u32) -> Result<Vec<u8>> {
     let first = panels.first().ok_or_else(|| anyhow!("nothing to render"))?;
     let (pw, ph) = (first.lx as u32 * scale, first.ly as u32 * scale);

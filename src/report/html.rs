@@ -52,6 +52,18 @@ impl Page {
         Ok(())
     }
 
+    /// Shows a figure already written beside the page.
+    pub fn figure_inline(&mut self, file: &str, caption: &str) {
+        self.figures += 1;
+        let _ = writeln!(
+            self.body,
+            "<figure><img src=\"{}\" alt=\"{}\"><figcaption>{}</figcaption></figure>",
+            escape(file),
+            escape(caption),
+            escape(caption)
+        );
+    }
+
     pub fn table(&mut self, heading: &str, rows: &[Vec<String>]) {
         let _ = write!(self.body, "<h2>{}</h2>\n<table>\n", escape(heading));
         for (i, row) in rows.iter().enumerate() {

@@ -23,6 +23,9 @@ pub enum PhysicsError {
     NotFinite { what: &'static str, value: f64 },
     #[error("invalid parameter: {0}")]
     InvalidParameter(String),
+    /// The data cannot support the requested computation (degenerate, too few samples).
+    #[error("{0}")]
+    Data(String),
     #[error("{sampler} needs {needs}")]
     Unsupported { sampler: &'static str, needs: &'static str },
     #[error("not an .npy file: {0}")]

@@ -2,7 +2,9 @@
 //! objectives of the inverse problem (negated pseudo-likelihood).
 
 /// Minimises `f`, where `eval(x)` returns `(f(x), ∇f(x))`. Stops when the gradient's largest
-/// component is below `tol` or after `max_iter` iterations. Returns `(x, f(x), iterations)`.
+/// component is below `tol`, when two successive iterations lower `f` by less than its rounding
+/// error (the gradient can no longer be resolved), or after `max_iter` iterations.
+/// Returns `(x, f(x), iterations)`.
 pub fn minimise(
     mut x: Vec<f64>,
     mut eval: impl FnMut(&[f64]) -> (f64, Vec<f64>),
@@ -13,6 +15,7 @@ pub fn minimise(
     let (mut f, mut g) = eval(&x);
     let mut hist: std::collections::VecDeque<(Vec<f64>, Vec<f64>, f64)> = Default::default();
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let mut stalled = 0;
     for iter in 0..max_iter {
         if g.iter().fold(0.0f64, |m, v| m.max(v.abs())) < tol {
             return (x, f, iter);
@@ -64,9 +67,17 @@ pub fn minimise(
             }
             hist.push_back((s, y, 1.0 / sy));
         }
+        stalled = if f - f_new <= 1e-14 * f.abs().max(1.0) {
+            stalled + 1
+        } else {
+            0
+        };
         x = x_new;
         f = f_new;
         g = g_new;
+        if stalled >= 2 {
+            return (x, f, iter + 1);
+        }
     }
     (x, f, max_iter)
 }
@@ -87,7 +98,9 @@ mod tests {
             200,
             1e-10,
         );
-        assert!(x.iter().all(|v| (v - 2.0).abs() < 1e-8), "{x:?}");
+        // Stopping once f no longer changes beyond rounding (~1e-14) resolves x to about
+        // √(2·1e-14 / scale) ≈ 1e-7 along the flattest direction.
+        assert!(x.iter().all(|v| (v - 2.0).abs() < 1e-6), "{x:?}");
         let (x, _, _) = minimise(
             vec![-1.2, 1.0],
             |x| {

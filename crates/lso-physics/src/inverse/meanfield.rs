@@ -59,7 +59,7 @@ pub fn fit(set: &SpinSet, lattice: &Lattice, params: Parametrisation) -> Result<
     }
     for i in 0..n {
         if mean[i].abs() >= 1.0 {
-            return Err(PhysicsError::InvalidParameter(format!(
+            return Err(PhysicsError::Data(format!(
                 "degenerate moments: site {i} never changes, so mean-field inversion has no finite field"
             )));
         }
@@ -69,7 +69,7 @@ pub fn fit(set: &SpinSet, lattice: &Lattice, params: Parametrisation) -> Result<
         }
     }
     let inv = spd_inverse(&c, n).ok_or_else(|| {
-        PhysicsError::InvalidParameter(format!(
+        PhysicsError::Data(format!(
             "the connected correlation matrix of {} samples on {n} sites is singular; mean-field inversion needs \
              many more samples than sites (use pseudolikelihood)",
             set.len()

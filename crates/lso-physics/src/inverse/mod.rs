@@ -177,10 +177,10 @@ impl Layout {
 /// ±1 (its parameter would run off to infinity).
 pub fn check_data(set: &SpinSet, layout: &Layout, data_moments: &[f64]) -> Result<(), PhysicsError> {
     if set.is_empty() {
-        return Err(PhysicsError::InvalidParameter("the dataset is empty".into()));
+        return Err(PhysicsError::Data("the dataset is empty".into()));
     }
     let degenerate = |what: &str, count: usize| {
-        Err(PhysicsError::InvalidParameter(format!(
+        Err(PhysicsError::Data(format!(
             "degenerate moments: {count} {what} never change across the {} samples, so their parameters diverge; \
              use more varied data or --params uniform",
             set.len()
@@ -189,7 +189,7 @@ pub fn check_data(set: &SpinSet, layout: &Layout, data_moments: &[f64]) -> Resul
     match layout.parametrisation {
         Parametrisation::Uniform => {
             if data_moments[1].abs() >= 1.0 || data_moments[0].abs() >= 1.0 {
-                return Err(PhysicsError::InvalidParameter(
+                return Err(PhysicsError::Data(
                     "degenerate moments: every spin (or every bond) is the same in all samples, so J or h diverges"
                         .into(),
                 ));

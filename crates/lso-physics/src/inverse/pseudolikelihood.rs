@@ -36,7 +36,9 @@ pub fn default_l2(params: Parametrisation) -> f64 {
     }
 }
 
-/// Negative mean log pseudo-likelihood (plus penalty) and its gradient.
+/// Negative mean log pseudo-likelihood (plus penalty) per site, and its gradient. Dividing by
+/// the number of sites leaves the optimum unchanged and keeps gradients O(1) at any size, so
+/// one tolerance serves every lattice.
 pub fn objective(set: &SpinSet, layout: &Layout, theta: &[f64], l2: f64) -> (f64, Vec<f64>) {
     let model = layout.model(theta);
     let n = layout.n;
@@ -85,14 +87,15 @@ pub fn objective(set: &SpinSet, layout: &Layout, theta: &[f64], l2: f64) -> (f64
             },
         );
     let m = set.len() as f64;
+    let n = n as f64;
     let nc = layout.couplings();
     let penalty: f64 = theta[..nc].iter().map(|j| j * j).sum::<f64>() * l2 / 2.0;
     let grad = grad
         .iter()
         .enumerate()
-        .map(|(k, g)| -g / m + if k < nc { l2 * theta[k] } else { 0.0 })
+        .map(|(k, g)| (-g / m + if k < nc { l2 * theta[k] } else { 0.0 }) / n)
         .collect();
-    (-value / m + penalty, grad)
+    ((-value / m + penalty) / n, grad)
 }
 
 pub fn fit(
@@ -130,7 +133,7 @@ pub fn fit(
         cfg.tolerance,
     );
     if theta.iter().any(|t| !t.is_finite()) {
-        return Err(PhysicsError::InvalidParameter(
+        return Err(PhysicsError::Data(
             "pseudo-likelihood diverged: the data determine no finite couplings".into(),
         ));
     }
