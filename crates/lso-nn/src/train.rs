@@ -1,0 +1,293 @@
+//! Training loops: the VAE on the ELBO and the surrogate ensemble on standardised energies, both
+//! with Adam (ε = 1e-8 as in PyTorch), mini-batches from a seeded shuffle, a held-out
+//! validation split and early stopping on its loss.
+
+use crate::vae::{MlpVae, OutputKind, VaeConfig};
+use crate::{tensor2, to_vec, train_device, NnError};
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::Tensor;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_distr_shim::normal;
+use serde::{Deserialize, Serialize};
+
+mod rand_distr_shim {
+    use rand::Rng;
+    /// A standard normal draw (Box–Muller), to avoid another dependency for one function.
+    pub fn normal<R: Rng>(rng: &mut R) -> f32 {
+        let u1: f64 = rng.random::<f64>().max(1e-300);
+        let u2: f64 = rng.random();
+        ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Reconstruction {
+    /// Squared error on spins in ±1.
+    #[default]
+    Mse,
+    /// Binary cross-entropy on (s + 1) / 2.
+    Bce,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VaeTrainConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    /// Weight β of the KL term.
+    pub beta: f64,
+    pub reconstruction: Reconstruction,
+    /// Fraction of the data held out for validation.
+    pub validation: f64,
+    /// Stop after this many epochs without a better validation loss.
+    pub patience: usize,
+}
+
+impl Default for VaeTrainConfig {
+    fn default() -> Self {
+        Self {
+            epochs: 40,
+            batch_size: 64,
+            learning_rate: 1e-3,
+            beta: 1.0,
+            reconstruction: Reconstruction::Mse,
+            validation: 0.1,
+            patience: 8,
+        }
+    }
+}
+
+impl VaeTrainConfig {
+    pub fn validate(&self) -> Result<(), NnError> {
+        let ok = self.epochs > 0
+            && self.batch_size > 0
+            && self.learning_rate > 0.0
+            && self.learning_rate.is_finite()
+            && self.beta >= 0.0
+            && (0.0..1.0).contains(&self.validation)
+            && self.patience > 0;
+        if ok {
+            Ok(())
+        } else {
+            Err(NnError::Config(format!(
+                "training needs epochs, batch size, patience >= 1, lr > 0, beta >= 0, validation in [0, 1): {self:?}"
+            )))
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    pub epoch: usize,
+    pub train_loss: f64,
+    pub train_reconstruction: f64,
+    pub train_kl: f64,
+    pub val_loss: f64,
+    pub val_reconstruction: f64,
+    pub val_kl: f64,
+    pub seconds: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub epochs: Vec<EpochRecord>,
+    pub best_epoch: usize,
+    pub stopped_early: bool,
+}
+
+/// Checks a data matrix: the right width, finite values.
+pub fn check_data(data: &[f32], width: usize) -> Result<usize, NnError> {
+    if width == 0 || data.is_empty() || data.len() % width != 0 {
+        return Err(NnError::Data(format!(
+            "expected rows of {width} values, got {} values",
+            data.len()
+        )));
+    }
+    if let Some(i) = data.iter().position(|v| !v.is_finite()) {
+        return Err(NnError::Data(format!(
+            "value {} at flat index {i} is not finite",
+            data[i]
+        )));
+    }
+    Ok(data.len() / width)
+}
+
+/// Seeded split into (train, validation) row indices.
+pub fn split(rows: usize, validation: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut idx: Vec<usize> = (0..rows).collect();
+    idx.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
+    let n_val = ((rows as f64 * validation).round() as usize).min(rows.saturating_sub(1));
+    let val = idx.split_off(rows - n_val);
+    (idx, val)
+}
+
+fn gather(data: &[f32], width: usize, rows: &[usize]) -> Vec<f32> {
+    rows.iter()
+        .flat_map(|&r| data[r * width..(r + 1) * width].iter().copied())
+        .collect()
+}
+
+/// `(loss, reconstruction, kl)` per sample, averaged over the batch.
+fn elbo(
+    model: &MlpVae,
+    x: Tensor<2>,
+    eps: Tensor<2>,
+    output: OutputKind,
+    cfg: &VaeTrainConfig,
+) -> (Tensor<1>, Tensor<1>, Tensor<1>) {
+    let (mu, log_var) = model.encode(x.clone());
+    let z = mu.clone() + (log_var.clone() * 0.5).exp() * eps;
+    let y = model.decode(z, output);
+    let recon = match cfg.reconstruction {
+        Reconstruction::Mse => (y - x).powf_scalar(2.0).sum_dim(1).mean(),
+        Reconstruction::Bce => {
+            let p = match output {
+                OutputKind::Tanh => (y + 1.0) * 0.5,
+                _ => y,
+            }
+            .clamp(1e-6, 1.0 - 1e-6);
+            let t = (x + 1.0) * 0.5;
+            let one_minus_t = t.clone().neg() + 1.0;
+            let one_minus_p = p.clone().neg() + 1.0;
+            (t * p.log() + one_minus_t * one_minus_p.log()).sum_dim(1).mean().neg()
+        }
+    };
+    let kl = ((log_var.clone() + 1.0) - mu.powf_scalar(2.0) - log_var.exp())
+        .sum_dim(1)
+        .mean()
+        * -0.5;
+    let loss = recon.clone() + kl.clone() * cfg.beta;
+    (loss, recon, kl)
+}
+
+fn scalar(t: Tensor<1>) -> f64 {
+    t.into_scalar::<f32>() as f64
+}
+
+/// Trains a VAE on `data` (rows of `cfg.input` spins in ±1). `start` resumes from earlier
+/// weights. Returns the weights of the best validation epoch.
+pub fn train_vae(
+    cfg: &VaeConfig,
+    tcfg: &VaeTrainConfig,
+    data: &[f32],
+    seed: u64,
+    start: Option<MlpVae>,
+    on_epoch: &mut dyn FnMut(&EpochRecord),
+) -> Result<(MlpVae, History), NnError> {
+    cfg.validate()?;
+    tcfg.validate()?;
+    let rows = check_data(data, cfg.input)?;
+    let device = train_device();
+    let mut model = match start {
+        Some(m) => m.train().to_device(&device),
+        None => cfg.init(seed, &device)?,
+    };
+    let (train_rows, val_rows) = split(rows, tcfg.validation, seed ^ 0x5EED);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_add(1));
+    let mut opt = AdamConfig::new().with_epsilon(1e-8).init();
+    let mut best: Option<(f64, MlpVae)> = None;
+    let mut history = History {
+        epochs: vec![],
+        best_epoch: 0,
+        stopped_early: false,
+    };
+    let mut order = train_rows.clone();
+    let val_x = gather(data, cfg.input, &val_rows);
+    for epoch in 0..tcfg.epochs {
+        let t0 = std::time::Instant::now();
+        order.shuffle(&mut rng);
+        let (mut sl, mut sr, mut sk, mut count) = (0.0, 0.0, 0.0, 0.0);
+        for batch in order.chunks(tcfg.batch_size) {
+            let b = batch.len();
+            let x = tensor2(gather(data, cfg.input, batch), b, cfg.input, &device);
+            let eps = tensor2(
+                (0..b * cfg.latent).map(|_| normal(&mut rng)).collect(),
+                b,
+                cfg.latent,
+                &device,
+            );
+            let (loss, recon, kl) = elbo(&model, x, eps, cfg.output, tcfg);
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = opt.step(tcfg.learning_rate, model, grads);
+            let l = scalar(loss.inner());
+            if !l.is_finite() {
+                return Err(NnError::Diverged { epoch, loss: l });
+            }
+            sl += l * b as f64;
+            sr += scalar(recon.inner()) * b as f64;
+            sk += scalar(kl.inner()) * b as f64;
+            count += b as f64;
+        }
+        let (vl, vr, vk) = if val_rows.is_empty() {
+            (sl / count, sr / count, sk / count)
+        } else {
+            let plain = model.valid();
+            let d = plain.devices()[0].clone();
+            let mut vrng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_add(7));
+            let nv = val_rows.len();
+            let eps = tensor2(
+                (0..nv * cfg.latent).map(|_| normal(&mut vrng)).collect(),
+                nv,
+                cfg.latent,
+                &d,
+            );
+            let (l, r, k) = elbo(&plain, tensor2(val_x.clone(), nv, cfg.input, &d), eps, cfg.output, tcfg);
+            (scalar(l), scalar(r), scalar(k))
+        };
+        let rec = EpochRecord {
+            epoch,
+            train_loss: sl / count,
+            train_reconstruction: sr / count,
+            train_kl: sk / count,
+            val_loss: vl,
+            val_reconstruction: vr,
+            val_kl: vk,
+            seconds: t0.elapsed().as_secs_f64(),
+        };
+        on_epoch(&rec);
+        history.epochs.push(rec);
+        if best.as_ref().is_none_or(|(b, _)| vl < *b) {
+            best = Some((vl, model.clone()));
+            history.best_epoch = epoch;
+        } else if epoch - history.best_epoch >= tcfg.patience {
+            history.stopped_early = true;
+            break;
+        }
+    }
+    let (_, best) = best.expect("at least one epoch");
+    Ok((best.valid(), history))
+}
+
+/// Encoder means of every row, in batches, as `rows × latent` values.
+pub fn encode_means(model: &MlpVae, data: &[f32], input: usize, latent: usize) -> Result<Vec<f32>, NnError> {
+    let rows = check_data(data, input)?;
+    let device = crate::device();
+    let mut out = Vec::with_capacity(rows * latent);
+    for chunk in data.chunks(512 * input) {
+        let b = chunk.len() / input;
+        let (mu, _) = model.encode(tensor2(chunk.to_vec(), b, input, &device));
+        out.extend(to_vec(mu));
+    }
+    Ok(out)
+}
+
+/// Decoder outputs of `rows × latent` codes.
+pub fn decode(model: &MlpVae, z: &[f32], latent: usize, output: OutputKind) -> Vec<f32> {
+    let device = crate::device();
+    let rows = z.len() / latent;
+    to_vec(model.decode(tensor2(z.to_vec(), rows, latent, &device), output))
+}
+
+/// A standard-normal matrix from a seed (for prior samples and the like).
+pub fn normal_matrix(rows: usize, cols: usize, seed: u64) -> Vec<f32> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    (0..rows * cols).map(|_| normal(&mut rng)).collect()
+}
+
+pub(crate) fn seeded(seed: u64) -> rand::rngs::StdRng {
+    rand::rngs::StdRng::seed_from_u64(seed)
+}

@@ -1,0 +1,68 @@
+//! Test functions with known minima.
+
+use crate::{Objective, OptError};
+
+/// `Σ (x_i − shift_i)²`, minimum 0 at `shift`.
+pub struct Sphere {
+    pub shift: Vec<f64>,
+}
+
+impl Objective for Sphere {
+    fn dim(&self) -> usize {
+        self.shift.len()
+    }
+    fn values(&mut self, points: &[Vec<f64>]) -> Result<Vec<f64>, OptError> {
+        Ok(points
+            .iter()
+            .map(|x| x.iter().zip(&self.shift).map(|(a, s)| (a - s).powi(2)).sum())
+            .collect())
+    }
+    fn values_and_grads(&mut self, points: &[Vec<f64>]) -> crate::Gradients {
+        Some(Ok(points
+            .iter()
+            .map(|x| {
+                let v = x.iter().zip(&self.shift).map(|(a, s)| (a - s).powi(2)).sum();
+                (v, x.iter().zip(&self.shift).map(|(a, s)| 2.0 * (a - s)).collect())
+            })
+            .collect()))
+    }
+}
+
+/// Rosenbrock's valley `Σ 100 (x_{i+1} − x_i²)² + (1 − x_i)²`, minimum 0 at `(1, …, 1)`.
+pub struct Rosenbrock {
+    pub dim: usize,
+}
+
+impl Objective for Rosenbrock {
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn values(&mut self, points: &[Vec<f64>]) -> Result<Vec<f64>, OptError> {
+        Ok(points
+            .iter()
+            .map(|x| {
+                x.windows(2)
+                    .map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2))
+                    .sum()
+            })
+            .collect())
+    }
+}
+
+/// Rastrigin `10 n + Σ (x_i² − 10 cos 2π x_i)`: many local minima, global minimum 0 at 0.
+pub struct Rastrigin {
+    pub dim: usize,
+}
+
+impl Objective for Rastrigin {
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn values(&mut self, points: &[Vec<f64>]) -> Result<Vec<f64>, OptError> {
+        let tau = std::f64::consts::TAU;
+        Ok(points
+            .iter()
+            .map(|x| 10.0 * x.len() as f64 + x.iter().map(|v| v * v - 10.0 * (tau * v).cos()).sum::<f64>())
+            .collect())
+    }
+}
