@@ -7,7 +7,7 @@ use crate::config::{hash_of, RunConfig};
 use crate::error::usage;
 use crate::report;
 use crate::rundir::{write_json, Provenance, Staging};
-use crate::stages::{control, generate};
+use crate::stages::{control, generate, optimise, surrogate, vae};
 use anyhow::{anyhow, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -71,6 +71,11 @@ fn stage(
     Ok(Some(secs))
 }
 
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| anyhow!("{}: corrupt: {e}", path.display()))
+}
+
 fn read_f64s(path: &Path) -> Result<Vec<f64>> {
     let bytes = std::fs::read(path).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
     match lso_physics::npy::decode(&bytes)
@@ -115,6 +120,47 @@ pub fn run(a: RunArgs) -> Result<()> {
     })?;
     prov.timings_s.extend(t.map(|s| ("data".to_string(), s)));
 
+    let spins = load_spin_set(&data_dir.join("spins.npy"))?;
+    let energy = read_f64s(&data_dir.join("energy.npy"))?;
+    let magnetisation = read_f64s(&data_dir.join("magnetisation.npy"))?;
+
+    let vae_dir = dir.join("vae");
+    let vae_hash = hash_of(&(cfg.seed, &cfg.data, &cfg.vae));
+    let t = stage(&vae_dir, "vae", &vae_hash, a.force, |out| {
+        vae::write(out, &vae::train(&cfg.vae, &spins, cfg.seed, None)?)
+    })?;
+    prov.timings_s.extend(t.map(|s| ("vae".to_string(), s)));
+    let (vae_model, vae_config) = vae::load(&vae_dir)?;
+    vae::check_fits(&vae_config, &spins, &data_dir.join("spins.npy").display().to_string())?;
+    let latents = vae::read_latents(&vae_dir, vae_config.latent)?;
+    let history: lso_nn::train::History = read_json(&vae_dir.join("history.json"))?;
+
+    let sur_dir = dir.join("surrogate");
+    let sur_hash = hash_of(&(&vae_hash, &cfg.surrogate));
+    let t = stage(&sur_dir, "surrogate", &sur_hash, a.force, |out| {
+        let (s, r) = surrogate::train(&cfg.surrogate, &latents, vae_config.latent, &energy, cfg.seed)?;
+        surrogate::write(out, &s, &r)
+    })?;
+    prov.timings_s.extend(t.map(|s| ("surrogate".to_string(), s)));
+    let (sur, sur_report) = surrogate::load(&sur_dir)?;
+
+    let opt_dir = dir.join("optimise");
+    let opt_hash = hash_of(&(&sur_hash, &cfg.optimise));
+    let models = optimise::Models {
+        vae: &vae_model,
+        vae_config: &vae_config,
+        surrogate: &sur,
+        model: &model,
+    };
+    let t = stage(&opt_dir, "optimise", &opt_hash, a.force, |out| {
+        let (results, trajectories) = optimise::run(&cfg.optimise, &models, &latents, cfg.seed)?;
+        out.write_json("results.json", &results)?;
+        out.write_json("trajectories.json", &trajectories)
+    })?;
+    prov.timings_s.extend(t.map(|s| ("optimise".to_string(), s)));
+    let results: optimise::OptimiseResults = read_json(&opt_dir.join("results.json"))?;
+    let trajectories: Vec<optimise::Trajectory> = read_json(&opt_dir.join("trajectories.json"))?;
+
     let control_dir = dir.join("control");
     let t = stage(
         &control_dir,
@@ -124,56 +170,69 @@ pub fn run(a: RunArgs) -> Result<()> {
         |out| out.write_json("results.json", &control::run(&model, &cfg.control, cfg.seed)?),
     )?;
     prov.timings_s.extend(t.map(|s| ("control".to_string(), s)));
+    let control: control::ControlResults = read_json(&control_dir.join("results.json"))?;
 
     // The report always reflects what is on disk, whether just computed or reused.
     let t0 = Instant::now();
-    let spins = load_spin_set(&data_dir.join("spins.npy"))?;
-    let energy = read_f64s(&data_dir.join("energy.npy"))?;
-    let magnetisation = read_f64s(&data_dir.join("magnetisation.npy"))?;
-    let results_path = control_dir.join("results.json");
-    let control: control::ControlResults = serde_json::from_str(
-        &std::fs::read_to_string(&results_path).with_context(|| format!("{}: cannot read", results_path.display()))?,
-    )
-    .map_err(|e| anyhow!("{}: corrupt results: {e}", results_path.display()))?;
     prov.timings_s.insert("total".into(), t_all.elapsed().as_secs_f64());
-    let html = report::write_ising(
-        &dir,
-        &report::IsingRun {
-            name: &cfg.name,
-            model: &model,
-            spins: &spins,
-            energy: &energy,
-            magnetisation: &magnetisation,
-            control: &control,
-            provenance_json: serde_json::to_string_pretty(&prov)?,
-        },
-    )?;
+    let run_view = report::IsingRun {
+        name: &cfg.name,
+        model: &model,
+        spins: &spins,
+        energy: &energy,
+        magnetisation: &magnetisation,
+        control: &control,
+        lso: Some(report::lso::LsoParts {
+            vae: &vae_model,
+            vae_config: &vae_config,
+            history: &history,
+            surrogate: &sur,
+            surrogate_report: &sur_report,
+            results: &results,
+            trajectories: &trajectories,
+            latents: &latents,
+            lx: spins.lx(),
+            ly: spins.ly(),
+        }),
+        provenance_json: serde_json::to_string_pretty(&prov)?,
+    };
+    let html = report::write_ising(&dir, &run_view)?;
     prov.timings_s.insert("report".into(), t0.elapsed().as_secs_f64());
     write_json(&dir.join("manifest.json"), &prov)?;
 
-    print_summary(&control);
+    print_table(&report::summary_rows(&run_view), control.ground_state_energy);
     println!("report: {}", html.display());
     println!("run directory: {}", dir.display());
     Ok(())
 }
 
-fn print_summary(c: &control::ControlResults) {
-    let hits = c
-        .hits
-        .map_or("n/a".to_string(), |h| format!("{h}/{}", c.restarts.len()));
+fn print_table(rows: &[Vec<String>], ground: Option<f64>) {
     println!();
-    println!(
-        "{:<26} {:>14} {:>10} {:>10}",
-        "method", "ground states", "best E", "mean E"
-    );
-    println!(
-        "{:<26} {:>14} {:>10} {:>10.1}",
-        format!("{} (control, spins)", c.method),
-        hits,
-        c.best,
-        c.mean
-    );
-    if let Some(g) = c.ground_state_energy {
-        println!("exact ground state E0 = {g}; energies are true energies of the final configurations");
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    for (k, r) in rows.iter().enumerate() {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (cell, w))| {
+                if c == 0 {
+                    format!("{cell:<w$}")
+                } else {
+                    format!("{cell:>w$}")
+                }
+            })
+            .collect();
+        println!("{}", cells.join("  "));
+        if k == 0 {
+            println!(
+                "{}",
+                widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  ")
+            );
+        }
+    }
+    if let Some(g) = ground {
+        println!("exact ground state E0 = {g}; every energy above is the true energy of a signed configuration");
     }
 }

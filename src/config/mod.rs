@@ -2,9 +2,11 @@
 //! value by value with messages that name the file and the key.
 
 mod data;
+mod pipeline;
 mod run;
 
 pub use data::{AnnealConfig, Disorder, IsingDataConfig, Source};
+pub use pipeline::{MethodName, ObjectiveKind, OptimiseConfig, SurrogateSection, VaeSection};
 pub use run::{ControlConfig, RunConfig};
 
 use crate::error::usage;

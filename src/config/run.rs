@@ -1,4 +1,4 @@
-use super::{AnnealConfig, Checker, IsingDataConfig, DEFAULT_TOML};
+use super::{AnnealConfig, Checker, IsingDataConfig, OptimiseConfig, SurrogateSection, VaeSection, DEFAULT_TOML};
 use crate::error::usage;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,12 @@ pub struct RunConfig {
     #[serde(default)]
     pub seed: u64,
     pub data: IsingDataConfig,
+    #[serde(default)]
+    pub vae: VaeSection,
+    #[serde(default)]
+    pub surrogate: SurrogateSection,
+    #[serde(default)]
+    pub optimise: OptimiseConfig,
     #[serde(default)]
     pub control: ControlConfig,
 }
@@ -75,6 +81,9 @@ impl RunConfig {
             format!("must be letters, digits, '-', '_' or '.', got {:?}", self.name)
         });
         self.data.check(&mut c, "data");
+        self.vae.check(&mut c);
+        self.surrogate.check(&mut c);
+        self.optimise.check(&mut c);
         c.require(self.control.restarts >= 1, "control.restarts", || {
             "must be at least 1".into()
         });

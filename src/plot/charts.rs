@@ -246,3 +246,66 @@ pub fn parity(series: &[Series<'_>], title: &str, x_label: &str, y_label: &str) 
     }
     encode_png(rgb, WIDTH, HEIGHT)
 }
+
+/// A path to draw: its points, colour and legend name.
+pub type Path<'a> = (Vec<(f64, f64)>, RGBColor, &'a str);
+
+/// A grey point cloud, coloured paths through it, and red end points.
+pub fn trajectories(
+    cloud: &Series<'_>,
+    paths: &[Path<'_>],
+    finals: &[(f64, f64)],
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+) -> Result<Vec<u8>> {
+    let all = cloud
+        .points
+        .iter()
+        .chain(paths.iter().flat_map(|p| p.0.iter()))
+        .chain(finals);
+    let (x0, x1) = range_of(all.clone().map(|p| p.0));
+    let (y0, y1) = range_of(all.map(|p| p.1));
+    register_fonts();
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let mut chart = draw_frame(&area, title, (x0, x1), (y0, y1), x_label, y_label)?;
+        let err = |e: &dyn std::fmt::Display| anyhow!("drawing {title}: {e}");
+        let c = cloud.colour;
+        chart
+            .draw_series(cloud.points.iter().map(|&p| Circle::new(p, 2, c.filled())))
+            .map_err(|e| err(&e))?
+            .label(cloud.name)
+            .legend(move |(x, y)| Circle::new((x + 9, y), 3, c.filled()));
+        let mut labelled = std::collections::HashSet::new();
+        for (points, colour, name) in paths {
+            let colour = *colour;
+            let s = chart
+                .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(1)))
+                .map_err(|e| err(&e))?;
+            if labelled.insert(*name) {
+                s.label(*name)
+                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+            }
+        }
+        chart
+            .draw_series(
+                finals
+                    .iter()
+                    .map(|&p| Circle::new(p, 4, RGBColor(200, 40, 40).filled())),
+            )
+            .map_err(|e| err(&e))?
+            .label("final points")
+            .legend(|(x, y)| Circle::new((x + 9, y), 4, RGBColor(200, 40, 40).filled()));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 13))
+            .draw()
+            .map_err(|e| err(&e))?;
+        area.present().map_err(|e| err(&e))?;
+    }
+    encode_png(rgb, WIDTH, HEIGHT)
+}

@@ -2,6 +2,7 @@
 //! it), readable with no network access.
 
 mod html;
+pub mod lso;
 
 pub use html::{Figure, Page};
 
@@ -13,8 +14,10 @@ use lso_physics::{Ising, SpinSet};
 use plotters::style::RGBColor;
 use std::path::Path;
 
-const RED: RGBColor = RGBColor(200, 40, 40);
-const GREEN: RGBColor = RGBColor(30, 140, 60);
+pub(crate) const RED: RGBColor = RGBColor(200, 40, 40);
+pub(crate) const GREEN: RGBColor = RGBColor(30, 140, 60);
+pub(crate) const BLUE: RGBColor = RGBColor(70, 110, 180);
+pub(crate) const ORANGE: RGBColor = RGBColor(220, 130, 30);
 
 /// What the Ising run's report shows.
 pub struct IsingRun<'a> {
@@ -24,7 +27,73 @@ pub struct IsingRun<'a> {
     pub energy: &'a [f64],
     pub magnetisation: &'a [f64],
     pub control: &'a ControlResults,
+    pub lso: Option<lso::LsoParts<'a>>,
     pub provenance_json: String,
+}
+
+/// One row of the summary table from any result.
+fn row(
+    method: &str,
+    hits: Option<usize>,
+    runs: usize,
+    best: f64,
+    mean: f64,
+    evaluations: &str,
+    seconds: f64,
+) -> Vec<String> {
+    vec![
+        method.to_string(),
+        hits.map_or("n/a".into(), |h| format!("{h} / {runs}")),
+        format!("{best}"),
+        format!("{mean:.1}"),
+        evaluations.to_string(),
+        format!("{seconds:.2}"),
+    ]
+}
+
+/// The summary table: every method, then the controls.
+pub fn summary_rows(run: &IsingRun<'_>) -> Vec<Vec<String>> {
+    let mut rows = vec![vec![
+        "method".to_string(),
+        "ground states".into(),
+        "best E".into(),
+        "mean E".into(),
+        "evaluations per run (surrogate / decoder / true)".into(),
+        "seconds".into(),
+    ]];
+    if let Some(l) = &run.lso {
+        for s in &l.results.methods {
+            let e = s.evaluations;
+            let per = s.runs.max(1);
+            let ev = format!("{} / {} / {}", e.surrogate / per, e.decoder / per, e.true_energy / per);
+            let name = format!("{} ({:?} objective)", s.method, l.results.objective).to_lowercase();
+            rows.push(row(&name, s.hits, s.runs, s.best, s.mean, &ev, s.seconds));
+        }
+        for s in [&l.results.prior, &l.results.encoded_data] {
+            rows.push(row(
+                &format!("control: {}", s.method),
+                s.hits,
+                s.runs,
+                s.best,
+                s.mean,
+                "0 / 1 / 1",
+                s.seconds,
+            ));
+        }
+    }
+    let c = run.control;
+    let sites = (run.spins.lx() * run.spins.ly()).max(1) as u64;
+    let sweeps = c.restarts.first().map_or(0, |r| r.evaluations / sites);
+    rows.push(row(
+        "control: annealing on the spins",
+        c.hits,
+        c.restarts.len(),
+        c.best,
+        c.mean,
+        &format!("{sweeps} sweeps (≈ {sweeps} energies)"),
+        c.seconds,
+    ));
+    rows
 }
 
 /// Writes `report/*.png` and `report.html` into `run_dir`; returns the HTML path.
@@ -32,25 +101,12 @@ pub fn write_ising(run_dir: &Path, run: &IsingRun<'_>) -> Result<std::path::Path
     let fig_dir = run_dir.join("report");
     let mut page = Page::new(&format!("lso run: {}", run.name));
     let ground = run.model.ground_state_energy();
-
-    let mut rows = vec![vec![
-        "method".to_string(),
-        "ground states".into(),
-        "best E".into(),
-        "mean E".into(),
-        "evaluations / restart".into(),
-    ]];
-    let c = run.control;
-    rows.push(vec![
-        format!("{} (control, on the spins)", c.method),
-        c.hits.map_or("n/a".into(), |h| format!("{h} / {}", c.restarts.len())),
-        format!("{}", c.best),
-        format!("{:.1}", c.mean),
-        c.restarts.first().map_or("0".into(), |r| r.evaluations.to_string()),
-    ]);
+    let rows = summary_rows(run);
     page.table("Summary", &rows);
     page.note(&format!(
-        "Model: {}×{} Ising, exact ground-state energy {}. Energies are true energies of the final configurations.",
+        "Model: {}×{} Ising, exact ground-state energy {}. Every energy is the true energy of a real (signed) configuration, \
+         never a surrogate prediction. Controls: decoded prior samples and decoded training codes without optimisation, \
+         and simulated annealing directly on the spins with one sweep counted as one energy evaluation.",
         run.spins.lx(),
         run.spins.ly(),
         ground.map_or("unknown".into(), |g| g.to_string())
@@ -131,6 +187,9 @@ pub fn write_ising(run_dir: &Path, run: &IsingRun<'_>) -> Result<std::path::Path
         "Final true energy of each annealing restart.",
     )?;
 
+    if let Some(l) = &run.lso {
+        lso::add(&mut page, &fig_dir, run.model, l)?;
+    }
     page.pre("Provenance (manifest)", &run.provenance_json);
     let path = run_dir.join("report.html");
     crate::rundir::write_atomic(&path, page.render().as_bytes())?;

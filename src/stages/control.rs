@@ -28,12 +28,15 @@ pub struct ControlResults {
     pub best: f64,
     pub mean: f64,
     pub hits: Option<usize>,
+    #[serde(default)]
+    pub seconds: f64,
 }
 
 pub fn run(model: &Ising, cfg: &ControlConfig, seed: u64) -> Result<ControlResults> {
     let schedule = cfg.anneal.schedule();
     let ground = model.ground_state_energy();
     let n = model.sites();
+    let t0 = std::time::Instant::now();
     let pb = progress::bar(cfg.restarts as u64, "control");
     let finals = run_chains(cfg.restarts, seed, tag("control-anneal"), |_, rng| -> Result<f64> {
         let mut spins: Vec<i8> = (0..n).map(|_| if rng.random::<bool>() { 1 } else { -1 }).collect();
@@ -65,5 +68,6 @@ pub fn run(model: &Ising, cfg: &ControlConfig, seed: u64) -> Result<ControlResul
         best,
         mean,
         hits,
+        seconds: t0.elapsed().as_secs_f64(),
     })
 }

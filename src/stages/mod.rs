@@ -3,3 +3,6 @@
 pub mod control;
 pub mod generate;
 pub mod inverse;
+pub mod optimise;
+pub mod surrogate;
+pub mod vae;
