@@ -304,6 +304,8 @@ pub enum BenchWhat {
     Sweeps,
     /// Fits of 6×6 and 16×16 tori by each inverse method
     Inverse,
+    /// VAE epoch, surrogate training, latent Adam and the whole default job
+    Nn,
     /// Everything
     All,
 }

@@ -14,5 +14,8 @@ pub fn run(a: BenchArgs) -> Result<()> {
     if matches!(a.what, BenchWhat::Inverse | BenchWhat::All) {
         crate::bench::print_inverse(&crate::bench::inverse(&[6, 16]));
     }
+    if matches!(a.what, BenchWhat::Nn | BenchWhat::All) {
+        crate::bench::print_nn(&crate::bench::nn()?);
+    }
     Ok(())
 }
