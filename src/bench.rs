@@ -210,41 +210,94 @@ pub fn nn() -> anyhow::Result<Vec<(String, f64)>> {
     let ds = crate::stages::generate::generate(&cfg, 0)?;
     let x: Vec<f32> = ds.spins.as_slice().iter().map(|&s| s as f32).collect();
     let vae_cfg = VaeConfig::default();
-    let t = VaeTrainConfig { epochs: 5, validation: 0.0, patience: 100, ..Default::default() };
+    let t = VaeTrainConfig {
+        epochs: 5,
+        validation: 0.0,
+        patience: 100,
+        ..Default::default()
+    };
     let (vae, history) = train_vae(&vae_cfg, &t, &x, 1, None, &mut |_| {})?;
     // The first epoch pays one-off allocation; report the mean of the rest.
     let steady: Vec<f64> = history.epochs.iter().skip(1).map(|e| e.seconds).collect();
-    rows.push(("VAE epoch, 2000 × 400 spins, batch 64".to_string(), steady.iter().sum::<f64>() / steady.len() as f64));
+    rows.push((
+        "VAE epoch, 2000 × 400 spins, batch 64".to_string(),
+        steady.iter().sum::<f64>() / steady.len() as f64,
+    ));
     let z = encode_means(&vae, &x, 400, 8)?;
     let t0 = Instant::now();
-    let st = SurrogateTrainConfig { epochs: 22, validation: 0.1, patience: 100, ..Default::default() };
+    let st = SurrogateTrainConfig {
+        epochs: 22,
+        validation: 0.1,
+        patience: 100,
+        ..Default::default()
+    };
     let (sur, _) = train_surrogate(&SurrogateConfig::new(8, vec![128, 128], 1), &st, &z, &ds.energy, 2)?;
-    rows.push(("surrogate training, 22 epochs, 1 member".to_string(), t0.elapsed().as_secs_f64()));
-    let starts: Vec<Vec<f64>> = (0..10).map(|k| (0..8).map(|i| ((k * 8 + i) as f64 * 0.37).sin()).collect()).collect();
-    let constraint = Constraint { radius: Some(3.0), ..Default::default() };
-    let adam_cfg = AdamConfig { learning_rate: 0.05, ..Default::default() };
+    rows.push((
+        "surrogate training, 22 epochs, 1 member".to_string(),
+        t0.elapsed().as_secs_f64(),
+    ));
+    let starts: Vec<Vec<f64>> = (0..10)
+        .map(|k| (0..8).map(|i| ((k * 8 + i) as f64 * 0.37).sin()).collect())
+        .collect();
+    let constraint = Constraint {
+        radius: Some(3.0),
+        ..Default::default()
+    };
+    let adam_cfg = AdamConfig {
+        learning_rate: 0.05,
+        ..Default::default()
+    };
     let t0 = Instant::now();
     for s in &starts {
         let mut obj = SurrogateObjective::new(&sur, 0.0);
         let mut adam = Adam::new(&adam_cfg, vec![s.clone()])?;
-        driver::run(&mut adam, &mut Constrained { inner: &mut obj, constraint: constraint.clone() }, 200)?;
+        driver::run(
+            &mut adam,
+            &mut Constrained {
+                inner: &mut obj,
+                constraint: constraint.clone(),
+            },
+            200,
+        )?;
     }
-    rows.push(("latent Adam, 10 independent × 200 steps".to_string(), t0.elapsed().as_secs_f64()));
+    rows.push((
+        "latent Adam, 10 independent × 200 steps".to_string(),
+        t0.elapsed().as_secs_f64(),
+    ));
     let t0 = Instant::now();
     let mut obj = SurrogateObjective::new(&sur, 0.0);
     let mut adam = Adam::new(&adam_cfg, starts.clone())?;
-    driver::run(&mut adam, &mut Constrained { inner: &mut obj, constraint }, 2000)?;
-    rows.push(("latent Adam, 10 batched × 200 steps".to_string(), t0.elapsed().as_secs_f64()));
+    driver::run(
+        &mut adam,
+        &mut Constrained {
+            inner: &mut obj,
+            constraint,
+        },
+        2000,
+    )?;
+    rows.push((
+        "latent Adam, 10 batched × 200 steps".to_string(),
+        t0.elapsed().as_secs_f64(),
+    ));
     let dir = std::env::temp_dir().join(format!("lso-bench-{}", std::process::id()));
     let t0 = Instant::now();
-    crate::commands::run::run(crate::cli::RunArgs { config: None, out: Some(dir.clone()), seed: None, force: true, print_config: false })?;
+    crate::commands::run::run(crate::cli::RunArgs {
+        config: None,
+        out: Some(dir.clone()),
+        seed: None,
+        force: true,
+        print_config: false,
+    })?;
     rows.push(("whole default job (lso run)".to_string(), t0.elapsed().as_secs_f64()));
     let _ = std::fs::remove_dir_all(&dir);
     Ok(rows)
 }
 
 pub fn print_nn(rows: &[(String, f64)]) {
-    println!("neural pipeline at seed-000 sizes ({} threads; set RAYON_NUM_THREADS to compare)", rayon::current_num_threads());
+    println!(
+        "neural pipeline at seed-000 sizes ({} threads; set RAYON_NUM_THREADS to compare)",
+        rayon::current_num_threads()
+    );
     for (name, s) in rows {
         println!("  {name:<44} {s:>9.3} s");
     }

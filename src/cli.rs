@@ -36,6 +36,15 @@ pub enum Command {
 lso run my.toml --seed 3      # a config file, another seed\n  lso run --print-config > my.toml"
     )]
     Run(RunArgs),
+    /// Train a VAE or a surrogate on their own
+    #[command(subcommand)]
+    Train(TrainCommand),
+    /// Search a trained model's latent space (adam, cmaes, random) with the controls
+    #[command(
+        alias = "optimize",
+        after_help = "Example:\n  lso optimise --data runs/x/data --vae runs/x/vae --surrogate runs/x/surrogate --out opt"
+    )]
+    Optimise(OptimiseArgs),
     /// Learn couplings J and fields h from samples or images (inverse Ising)
     #[command(after_help = "Examples:\n  \
 lso inverse data/spins.npy --method pseudolikelihood --params uniform --out fit\n  \
@@ -231,6 +240,72 @@ pub struct RunArgs {
     /// Print the resolved config as TOML and exit
     #[arg(long)]
     pub print_config: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TrainCommand {
+    /// Train the VAE on a dataset (settings from the [vae] section of --config)
+    #[command(after_help = "Examples:\n  lso train vae --data runs/x/data --out vae\n  \
+lso train vae --data runs/x/data --resume vae --epochs 20 --out vae2")]
+    Vae(TrainVaeArgs),
+    /// Train the surrogate ensemble on a VAE's latent codes (settings from [surrogate])
+    #[command(after_help = "Example:\n  lso train surrogate --data runs/x/data --vae vae --out surrogate")]
+    Surrogate(TrainSurrogateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct StageArgs {
+    /// TOML run config whose sections supply the settings (default: the embedded default)
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output directory
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    /// Replace an existing output directory
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainVaeArgs {
+    /// Dataset directory (with spins.npy) or a .npy file of spins
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Continue training from the VAE in this directory
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
+    /// Overrides vae.train.epochs
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    #[command(flatten)]
+    pub stage: StageArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainSurrogateArgs {
+    /// Dataset directory (spins.npy and energy.npy)
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Directory of the trained VAE
+    #[arg(long)]
+    pub vae: PathBuf,
+    #[command(flatten)]
+    pub stage: StageArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct OptimiseArgs {
+    /// Dataset directory (spins.npy; its meta.json model is used for the energies)
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long)]
+    pub vae: PathBuf,
+    #[arg(long)]
+    pub surrogate: PathBuf,
+    #[command(flatten)]
+    pub stage: StageArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

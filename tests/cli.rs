@@ -445,3 +445,115 @@ fn inverse_bad_inputs() {
     let c: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("f/couplings.json")).unwrap()).unwrap();
     assert!(c["status"].as_str().unwrap().starts_with("diverged") && c["J"].as_f64().unwrap().is_finite());
 }
+
+#[test]
+fn stages_run_alone_and_refuse_mismatched_inputs() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let cfg = fixture("small.toml");
+    let ok = |args: &[&str]| {
+        let o = lso(d, args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    };
+    ok(&["generate", "ising", "--size", "8", "--samples", "60", "--out", "data"]);
+    ok(&["train", "vae", "--data", "data", "--config", &cfg, "--out", "vae"]);
+    ok(&[
+        "train", "vae", "--data", "data", "--config", &cfg, "--resume", "vae", "--epochs", "2", "--out", "vae2",
+    ]);
+    ok(&[
+        "train",
+        "surrogate",
+        "--data",
+        "data",
+        "--vae",
+        "vae",
+        "--config",
+        &cfg,
+        "--out",
+        "sur",
+    ]);
+    ok(&[
+        "optimise",
+        "--data",
+        "data",
+        "--vae",
+        "vae",
+        "--surrogate",
+        "sur",
+        "--config",
+        &cfg,
+        "--out",
+        "opt",
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("opt/results.json")).unwrap()).unwrap();
+    assert_eq!(r["restarts"].as_array().unwrap().len(), 3 * 3);
+
+    // A dataset of another lattice size.
+    ok(&["generate", "ising", "--size", "6", "--samples", "10", "--out", "small"]);
+    let o = lso(
+        d,
+        &[
+            "optimise",
+            "--data",
+            "small",
+            "--vae",
+            "vae",
+            "--surrogate",
+            "sur",
+            "--config",
+            &cfg,
+            "--out",
+            "x",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("grids are 6×6 (36 sites) but the model takes 64 inputs"),
+        "{}",
+        stderr(&o)
+    );
+    // NaN in the data.
+    std::fs::create_dir(d.join("nan")).unwrap();
+    let mut v = vec![1.0f64; 64];
+    v[5] = f64::NAN;
+    std::fs::write(d.join("nan/spins.npy"), lso_physics::npy::encode(&[1, 8, 8], &v)).unwrap();
+    let o = lso(d, &["train", "vae", "--data", "nan", "--config", &cfg, "--out", "x"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("nan/spins.npy: value NaN at flat index 5 is not a spin"),
+        "{}",
+        stderr(&o)
+    );
+    // A model file that does not match its config; the earlier results stay as they were.
+    let before = std::fs::read(d.join("opt/results.json")).unwrap();
+    let vae_json = std::fs::read_to_string(d.join("vae/vae.json"))
+        .unwrap()
+        .replace("32", "33");
+    std::fs::write(d.join("vae/vae.json"), vae_json).unwrap();
+    let o = lso(
+        d,
+        &[
+            "optimise",
+            "--data",
+            "data",
+            "--vae",
+            "vae",
+            "--surrogate",
+            "sur",
+            "--config",
+            &cfg,
+            "--out",
+            "opt",
+            "--force",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("vae.safetensors: model file does not match its config"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stderr(&o).lines().count(), 1);
+    assert_eq!(std::fs::read(d.join("opt/results.json")).unwrap(), before);
+    assert!(!d.join("x").exists());
+}

@@ -6,8 +6,9 @@ pub mod info;
 pub mod inverse;
 pub mod render;
 pub mod run;
+pub mod train;
 
-use crate::cli::{Cli, Command, GenerateCommand};
+use crate::cli::{Cli, Command, GenerateCommand, TrainCommand};
 use anyhow::{anyhow, Result};
 use lso_physics::{Boundary, Ising, Lattice, SpinSet};
 use std::path::Path;
@@ -18,6 +19,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Info(args) => info::run(args),
         Command::Render(args) => render::run(args),
         Command::Run(args) => run::run(args),
+        Command::Train(TrainCommand::Vae(args)) => train::vae(args),
+        Command::Train(TrainCommand::Surrogate(args)) => train::surrogate(args),
+        Command::Optimise(args) => train::optimise(args),
         Command::Inverse(args) => inverse::run(args),
         Command::Bench(args) => bench::run(args),
     }

@@ -183,7 +183,8 @@ pub fn train_vae(
     let rows = check_data(data, cfg.input)?;
     let device = train_device();
     let mut model = match start {
-        Some(m) => m.train().to_device(&device),
+        // Resumed weights must live on the training device (see `lso_nn::train_device`).
+        Some(m) => m.train(),
         None => cfg.init(seed, &device)?,
     };
     let (train_rows, val_rows) = split(rows, tcfg.validation, seed ^ 0x5EED);

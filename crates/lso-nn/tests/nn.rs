@@ -154,3 +154,137 @@ fn surrogate_beats_the_constant_predictor_and_objectives_have_true_gradients() {
     assert!(hard.values_and_grads(&[vec![0.0, 0.0]]).is_none());
     assert_eq!(hard.counts.true_energy, 1);
 }
+
+#[test]
+fn training_resumes_from_saved_weights() {
+    let (_, x, _) = data();
+    let cfg = small_vae();
+    let t = VaeTrainConfig {
+        epochs: 8,
+        ..Default::default()
+    };
+    let (vae, first) = train_vae(&cfg, &t, &x, 3, None, &mut |_| {}).unwrap();
+    let bytes = checkpoint::to_bytes(&vae).unwrap();
+    let start = checkpoint::load_into(cfg.init(0, &lso_nn::train_device()).unwrap(), bytes).unwrap();
+    let again = VaeTrainConfig {
+        epochs: 1,
+        ..Default::default()
+    };
+    let (_, resumed) = train_vae(&cfg, &again, &x, 3, Some(start), &mut |_| {}).unwrap();
+    let fresh_first = first.epochs[0].val_loss;
+    let best = first.epochs[first.best_epoch].val_loss;
+    let resumed_first = resumed.epochs[0].val_loss;
+    assert!(
+        resumed_first < fresh_first,
+        "resumed {resumed_first} vs fresh start {fresh_first}"
+    );
+    assert!(
+        resumed_first < best + 0.1 * (fresh_first - best),
+        "resumed {resumed_first} near the trained {best}"
+    );
+}
+
+#[test]
+fn every_optimiser_lowers_its_latent_objective() {
+    use lso_opt::{driver, Adam, AdamConfig, CmaEs, CmaEsConfig, Constrained, Constraint, RandomSearch};
+    let (model, x, e) = data();
+    let cfg = small_vae();
+    let (vae, _) = train_vae(
+        &cfg,
+        &VaeTrainConfig {
+            epochs: 10,
+            ..Default::default()
+        },
+        &x,
+        4,
+        None,
+        &mut |_| {},
+    )
+    .unwrap();
+    let z = encode_means(&vae, &x, 64, 2).unwrap();
+    let (sur, _) = train_surrogate(
+        &SurrogateConfig::new(2, vec![32], 2),
+        &SurrogateTrainConfig {
+            epochs: 30,
+            ..Default::default()
+        },
+        &z,
+        &e,
+        6,
+    )
+    .unwrap();
+    let start = vec![0.4, -0.3];
+    let constraint = Constraint {
+        radius: Some(3.0),
+        ..Default::default()
+    };
+    let mut s = SurrogateObjective::new(&sur, 0.0);
+    let before = s.values(std::slice::from_ref(&start)).unwrap()[0];
+    let mut adam = Adam::new(&AdamConfig::default(), vec![start.clone()]).unwrap();
+    let t = driver::run(
+        &mut adam,
+        &mut Constrained {
+            inner: &mut s,
+            constraint: constraint.clone(),
+        },
+        100,
+    )
+    .unwrap();
+    assert!(
+        t.best_value < before,
+        "adam on the surrogate: {} → {}",
+        before,
+        t.best_value
+    );
+
+    let mut relaxed = EnergyObjective::new(&vae, 2, cfg.output, &model, EnergyMode::Relaxed);
+    let before = relaxed.values(std::slice::from_ref(&start)).unwrap()[0];
+    let mut adam = Adam::new(&AdamConfig::default(), vec![start.clone()]).unwrap();
+    let t = driver::run(
+        &mut adam,
+        &mut Constrained {
+            inner: &mut relaxed,
+            constraint: constraint.clone(),
+        },
+        100,
+    )
+    .unwrap();
+    assert!(
+        t.best_value < before,
+        "adam on the relaxed energy: {} → {}",
+        before,
+        t.best_value
+    );
+
+    let mut hard = EnergyObjective::new(&vae, 2, cfg.output, &model, EnergyMode::Hard);
+    let before = hard.values(std::slice::from_ref(&start)).unwrap()[0];
+    let mut cma = CmaEs::new(&CmaEsConfig::default(), start.clone(), 1).unwrap();
+    let t = driver::run(
+        &mut cma,
+        &mut Constrained {
+            inner: &mut hard,
+            constraint: constraint.clone(),
+        },
+        200,
+    )
+    .unwrap();
+    assert!(
+        t.best_value <= before,
+        "cma-es on the true energy: {} → {}",
+        before,
+        t.best_value
+    );
+    let mut random = RandomSearch::new(2, 10, 1.0, 2).unwrap();
+    let mut hard = EnergyObjective::new(&vae, 2, cfg.output, &model, EnergyMode::Hard);
+    let t = driver::run(
+        &mut random,
+        &mut Constrained {
+            inner: &mut hard,
+            constraint,
+        },
+        200,
+    )
+    .unwrap();
+    assert!(t.steps.last().unwrap().best_value <= t.steps[0].best_value);
+    assert_eq!(hard.counts.true_energy, 200);
+}
