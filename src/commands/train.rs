@@ -61,7 +61,7 @@ pub fn vae(a: TrainVaeArgs) -> Result<()> {
     let (set, name) = load_spins(&a.data)?;
     let resume = match &a.resume {
         Some(dir) => {
-            let (m, c) = vae::load_on(dir, &lso_nn::train_device())?;
+            let (m, c) = vae::load(dir)?;
             vae::check_fits(&c, &set, &name)?;
             if c != cfg.vae.network(c.input) {
                 return Err(anyhow!(

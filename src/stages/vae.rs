@@ -10,8 +10,6 @@ use lso_nn::{checkpoint, MlpVae, VaeConfig};
 use lso_physics::{npy, SpinSet};
 use std::path::Path;
 
-use lso_nn::burn_device;
-
 pub struct Trained {
     pub vae: MlpVae,
     pub config: VaeConfig,
@@ -50,13 +48,8 @@ pub fn write(out: &Staging, t: &Trained) -> Result<()> {
     Ok(())
 }
 
-/// Rebuilds a VAE from `dir/vae.json` and `dir/vae.safetensors` for inference.
+/// Rebuilds a VAE from `dir/vae.json` and `dir/vae.safetensors`.
 pub fn load(dir: &Path) -> Result<(MlpVae, VaeConfig)> {
-    load_on(dir, &lso_nn::device())
-}
-
-/// Rebuilds a VAE on `device` (the training device, to resume training).
-pub fn load_on(dir: &Path, device: &burn_device::Device) -> Result<(MlpVae, VaeConfig)> {
     let cfg_path = dir.join("vae.json");
     let text = std::fs::read_to_string(&cfg_path).map_err(|e| anyhow!("{}: cannot read: {e}", cfg_path.display()))?;
     let config: VaeConfig = serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e}", cfg_path.display()))?;

@@ -29,11 +29,6 @@ pub use vae::{MlpVae, OutputKind, VaeConfig};
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-/// The device type, for callers that choose between [`device`] and [`train_device`].
-pub mod burn_device {
-    pub use burn::tensor::Device;
-}
-
 /// The inference device (flex, no autodiff).
 pub fn device() -> Device {
     Device::flex()

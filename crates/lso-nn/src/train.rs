@@ -183,7 +183,7 @@ pub fn train_vae(
     let rows = check_data(data, cfg.input)?;
     let device = train_device();
     let mut model = match start {
-        // Resumed weights must live on the training device (see `lso_nn::train_device`).
+        // Loaded weights are plain tensors; `train` puts them back under autodiff.
         Some(m) => m.train(),
         None => cfg.init(seed, &device)?,
     };
