@@ -64,6 +64,31 @@ lso generate ising --source biased --p 0.35,0.65 --size 20 --samples 2000 --out 
 lso generate ising --source mc --temperature 1.5,2.27,3.0 --sampler wolff --size 32 --samples 3000 --out mc\n  \
 lso generate ising --source anneal --t-start 4 --t-end 0.5 --size 32 --samples 100 --out annealed")]
     Ising(IsingArgs),
+    /// 2D shapes as ordered points (seed 003): circles, ellipses, polygons, stars
+    #[command(
+        after_help = "Example:\n  lso generate shapes --classes circle,triangle,square,star --samples 2000 --out shapes"
+    )]
+    Shapes(ShapesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ShapesArgs {
+    /// Number of shapes (classes alternate)
+    #[arg(long, short = 'n', default_value_t = 2000)]
+    pub samples: usize,
+    /// Points per shape, equally spaced by arc length
+    #[arg(long, default_value_t = 100)]
+    pub points: usize,
+    /// Classes: circle, ellipse, triangle, square, pentagon, hexagon, star
+    #[arg(long, value_delimiter = ',', default_value = "circle,triangle,square,star")]
+    pub classes: Vec<lso_physics::shapes::ShapeClass>,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    /// Replace an existing output directory
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

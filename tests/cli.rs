@@ -557,3 +557,43 @@ fn stages_run_alone_and_refuse_mismatched_inputs() {
     assert_eq!(std::fs::read(d.join("opt/results.json")).unwrap(), before);
     assert!(!d.join("x").exists());
 }
+
+#[test]
+fn shapes_run_minimises_and_maximises_the_isoperimetric_ratio() {
+    let t = tempfile::tempdir().unwrap();
+    let o = lso(
+        t.path(),
+        &["generate", "shapes", "--samples", "20", "--points", "40", "--out", "s"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cfg = t.path().join("shapes.toml");
+    std::fs::write(
+        &cfg,
+        "version = 1\nname = \"s\"\n[shapes]\nsamples = 600\npoints = 40\n[vae]\nhidden = [64]\nlatent = 2\n\
+         [vae.train]\nepochs = 80\nbatch_size = 32\nreconstruction = \"bce\"\n[optimise]\nrestarts = 2\nbudget = 120\n",
+    )
+    .unwrap();
+    let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", "r"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("r/results.json")).unwrap()).unwrap();
+    let mean = r["training_mean"].as_f64().unwrap();
+    let best = |goal: &str| {
+        r["summaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["goal"] == goal)
+            .filter_map(|s| s["best"].as_f64())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        best("min").iter().cloned().fold(f64::INFINITY, f64::min) < mean,
+        "min below the training mean {mean}"
+    );
+    assert!(
+        best("max").iter().cloned().fold(0.0, f64::max) > mean,
+        "max above the training mean {mean}"
+    );
+    assert!(t.path().join("r/report.html").exists() && t.path().join("r/report/latent_map.png").exists());
+}

@@ -91,3 +91,29 @@ pub fn ising(args: IsingArgs) -> Result<()> {
     );
     Ok(())
 }
+
+pub fn shapes(a: crate::cli::ShapesArgs) -> Result<()> {
+    let cfg = crate::config::shapes::ShapesDataConfig {
+        samples: a.samples,
+        points: a.points,
+        classes: a.classes.clone(),
+        ..Default::default()
+    };
+    if cfg.samples == 0 || cfg.points < 8 || cfg.classes.is_empty() {
+        return Err(crate::error::usage(
+            "invalid arguments: --samples must be >= 1, --points >= 8, and --classes non-empty",
+        ));
+    }
+    ensure_free(&a.out, a.force)?;
+    let set = crate::stages::shapes::generate(&cfg, a.seed);
+    let staging = Staging::new(&a.out, a.force)?;
+    crate::stages::shapes::write(&staging, &set, &Provenance::new(a.seed, &cfg))?;
+    let dir = staging.commit()?;
+    println!(
+        "wrote {} shapes of {} points to {}",
+        set.len(),
+        set.points,
+        dir.display()
+    );
+    Ok(())
+}

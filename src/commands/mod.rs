@@ -6,6 +6,7 @@ pub mod info;
 pub mod inverse;
 pub mod render;
 pub mod run;
+pub mod run_shapes;
 pub mod train;
 
 use crate::cli::{Cli, Command, GenerateCommand, TrainCommand};
@@ -16,6 +17,7 @@ use std::path::Path;
 pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Generate(GenerateCommand::Ising(args)) => generate::ising(args),
+        Command::Generate(GenerateCommand::Shapes(args)) => generate::shapes(args),
         Command::Info(args) => info::run(args),
         Command::Render(args) => render::run(args),
         Command::Run(args) => run::run(args),

@@ -88,6 +88,14 @@ fn read_f64s(path: &Path) -> Result<Vec<f64>> {
 }
 
 pub fn run(a: RunArgs) -> Result<()> {
+    if let Some(p) = &a.config {
+        let text =
+            std::fs::read_to_string(p).map_err(|e| usage(format!("{}: cannot read config: {e}", p.display())))?;
+        if crate::config::shapes::is_shapes(&text) {
+            let cfg = crate::config::shapes::ShapesRunConfig::parse(&text, &p.display().to_string())?;
+            return super::run_shapes::run(cfg, &a);
+        }
+    }
     let mut cfg = match &a.config {
         Some(p) => RunConfig::load(p)?,
         None => RunConfig::embedded_default(),
@@ -197,6 +205,16 @@ pub fn run(a: RunArgs) -> Result<()> {
         provenance_json: serde_json::to_string_pretty(&prov)?,
     };
     let html = report::write_ising(&dir, &run_view)?;
+    // One file with every method and control, for scripts.
+    write_json(
+        &dir.join("results.json"),
+        &serde_json::json!({
+            "ground_state_energy": model.ground_state_energy(),
+            "optimise": &results,
+            "anneal": &control,
+            "surrogate": { "val_mse": sur_report.val_mse, "val_r2": sur_report.val_r2, "constant_mse": sur_report.constant_mse },
+        }),
+    )?;
     prov.timings_s.insert("report".into(), t0.elapsed().as_secs_f64());
     write_json(&dir.join("manifest.json"), &prov)?;
 

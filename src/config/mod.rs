@@ -4,6 +4,7 @@
 mod data;
 mod pipeline;
 mod run;
+pub mod shapes;
 
 pub use data::{AnnealConfig, Disorder, IsingDataConfig, Source};
 pub use pipeline::{MethodName, ObjectiveKind, OptimiseConfig, SurrogateSection, VaeSection};

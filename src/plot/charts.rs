@@ -250,18 +250,18 @@ pub fn parity(series: &[Series<'_>], title: &str, x_label: &str, y_label: &str) 
 /// A path to draw: its points, colour and legend name.
 pub type Path<'a> = (Vec<(f64, f64)>, RGBColor, &'a str);
 
-/// A grey point cloud, coloured paths through it, and red end points.
+/// Point clouds, coloured paths through them, and red end points.
 pub fn trajectories(
-    cloud: &Series<'_>,
+    clouds: &[Series<'_>],
     paths: &[Path<'_>],
     finals: &[(f64, f64)],
     title: &str,
     x_label: &str,
     y_label: &str,
 ) -> Result<Vec<u8>> {
-    let all = cloud
-        .points
+    let all = clouds
         .iter()
+        .flat_map(|c| c.points.iter())
         .chain(paths.iter().flat_map(|p| p.0.iter()))
         .chain(finals);
     let (x0, x1) = range_of(all.clone().map(|p| p.0));
@@ -272,12 +272,14 @@ pub fn trajectories(
         let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
         let mut chart = draw_frame(&area, title, (x0, x1), (y0, y1), x_label, y_label)?;
         let err = |e: &dyn std::fmt::Display| anyhow!("drawing {title}: {e}");
-        let c = cloud.colour;
-        chart
-            .draw_series(cloud.points.iter().map(|&p| Circle::new(p, 2, c.filled())))
-            .map_err(|e| err(&e))?
-            .label(cloud.name)
-            .legend(move |(x, y)| Circle::new((x + 9, y), 3, c.filled()));
+        for cloud in clouds {
+            let c = cloud.colour;
+            chart
+                .draw_series(cloud.points.iter().map(|&p| Circle::new(p, 2, c.filled())))
+                .map_err(|e| err(&e))?
+                .label(cloud.name)
+                .legend(move |(x, y)| Circle::new((x + 9, y), 3, c.filled()));
+        }
         let mut labelled = std::collections::HashSet::new();
         for (points, colour, name) in paths {
             let colour = *colour;

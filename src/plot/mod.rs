@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod grid;
+pub mod shapes;
 
 use anyhow::{Context, Result};
 use std::sync::Once;

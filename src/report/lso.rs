@@ -120,7 +120,7 @@ pub fn add(page: &mut Page, fig_dir: &Path, model: &Ising, p: &LsoParts<'_>) -> 
         .step_by((p.latents.len() / d / 1500).max(1))
         .map(|z| project(&z.iter().map(|&v| v as f64).collect::<Vec<_>>()))
         .collect();
-    let mut series = vec![Series {
+    let series = vec![Series {
         name: "training codes",
         points: cloud,
         colour: RGBColor(190, 190, 190),
@@ -144,7 +144,7 @@ pub fn add(page: &mut Page, fig_dir: &Path, model: &Ising, p: &LsoParts<'_>) -> 
         .map(|r| project(&r.z))
         .collect();
     let png = charts::trajectories(
-        &series.remove(0),
+        &series,
         &paths,
         &finals,
         "Latent trajectories (PCA of the codes)",

@@ -4,5 +4,6 @@ pub mod control;
 pub mod generate;
 pub mod inverse;
 pub mod optimise;
+pub mod shapes;
 pub mod surrogate;
 pub mod vae;

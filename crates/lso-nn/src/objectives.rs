@@ -203,3 +203,138 @@ impl Objective for EnergyObjective<'_> {
             .collect()))
     }
 }
+
+/// Which shape metric a [`ShapeObjective`] optimises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShapeMetric {
+    /// `P² / (4π|A|)`: 1 for a circle.
+    Isoperimetric,
+    /// `P / |A|`, the 2D surface-to-volume ratio.
+    PerimeterToArea,
+}
+
+/// A design metric of the decoded shape, minimised (`sign = 1`) or maximised (`sign = −1`),
+/// plus `penalty` per crossing pair of edges (validity; not differentiated).
+pub struct ShapeObjective<'a> {
+    vae: &'a MlpVae,
+    frozen: MlpVae,
+    latent: usize,
+    output: OutputKind,
+    points: usize,
+    /// Decoder outputs map to coordinates as `lo + (hi − lo) · y` (sigmoid decoders) or as is.
+    pub range: Option<(f32, f32)>,
+    pub metric: ShapeMetric,
+    pub sign: f64,
+    pub penalty: f64,
+    pub counts: Counts,
+}
+
+impl<'a> ShapeObjective<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        vae: &'a MlpVae,
+        latent: usize,
+        output: OutputKind,
+        points: usize,
+        range: Option<(f32, f32)>,
+        metric: ShapeMetric,
+        sign: f64,
+        penalty: f64,
+    ) -> Self {
+        Self {
+            vae,
+            frozen: vae.clone().to_device(&train_device()).no_grad(),
+            latent,
+            output,
+            points,
+            range,
+            metric,
+            sign,
+            penalty,
+            counts: Counts::default(),
+        }
+    }
+
+    fn coordinates(&self, y: Tensor<2>) -> Tensor<2> {
+        match self.range {
+            Some((lo, hi)) => y * (hi - lo) + lo,
+            None => y,
+        }
+    }
+
+    /// Decoded shapes of `points` as polygons.
+    pub fn shapes(&mut self, points: &[Vec<f64>]) -> Vec<Vec<[f64; 2]>> {
+        let (data, b) = rows(points);
+        self.counts.decoder += b;
+        let y = self.coordinates(
+            self.vae
+                .decode(tensor2(data, b, self.latent, &crate::device()), self.output),
+        );
+        to_vec(y)
+            .chunks(2 * self.points)
+            .map(|c| c.chunks(2).map(|q| [q[0] as f64, q[1] as f64]).collect())
+            .collect()
+    }
+
+    fn metric_tensor(&self, xy: Tensor<2>) -> Tensor<2> {
+        let b = xy.dims()[0];
+        let n = self.points;
+        let p = xy.reshape([b, n, 2]);
+        let next = Tensor::cat(vec![p.clone().narrow(1, 1, n - 1), p.clone().narrow(1, 0, 1)], 1);
+        let (x, y) = (p.clone().narrow(2, 0, 1), p.narrow(2, 1, 1));
+        let (xn, yn) = (next.clone().narrow(2, 0, 1), next.narrow(2, 1, 1));
+        let dx = xn.clone() - x.clone();
+        let dy = yn.clone() - y.clone();
+        let perimeter = (dx.powf_scalar(2.0) + dy.powf_scalar(2.0) + 1e-12)
+            .sqrt()
+            .sum_dim(1)
+            .reshape([b, 1]);
+        let area2 = (x * yn - xn * y).sum_dim(1).reshape([b, 1]) * 0.5;
+        let area = (area2.powf_scalar(2.0) + 1e-12).sqrt();
+        match self.metric {
+            ShapeMetric::Isoperimetric => perimeter.powf_scalar(2.0) / (area * (4.0 * std::f64::consts::PI)),
+            ShapeMetric::PerimeterToArea => perimeter / area,
+        }
+    }
+
+    fn penalties(&mut self, points: &[Vec<f64>]) -> Vec<f64> {
+        self.shapes(points)
+            .iter()
+            .map(|s| self.penalty * lso_physics::shapes::self_intersections(s) as f64)
+            .collect()
+    }
+}
+
+impl Objective for ShapeObjective<'_> {
+    fn dim(&self) -> usize {
+        self.latent
+    }
+    fn values(&mut self, points: &[Vec<f64>]) -> Result<Vec<f64>, OptError> {
+        let (data, b) = rows(points);
+        self.counts.decoder += b;
+        let y = self.coordinates(
+            self.vae
+                .decode(tensor2(data, b, self.latent, &crate::device()), self.output),
+        );
+        let m = to_vec(self.metric_tensor(y));
+        let pen = self.penalties(points);
+        Ok(m.iter().zip(pen).map(|(&v, p)| self.sign * v as f64 + p).collect())
+    }
+    fn values_and_grads(&mut self, points: &[Vec<f64>]) -> lso_opt::Gradients {
+        let (data, b) = rows(points);
+        self.counts.decoder += b;
+        let d = self.latent;
+        let z = tensor2(data, b, d, &train_device()).require_grad();
+        let v = self.metric_tensor(self.coordinates(self.frozen.decode(z.clone(), self.output))) * self.sign;
+        let values = to_vec(v.clone().inner());
+        let g = grads_of(z, v);
+        let pen = self.penalties(points);
+        Some(Ok(values
+            .into_iter()
+            .zip(pen)
+            .enumerate()
+            .map(|(k, (v, p))| (v as f64 + p, g[k * d..(k + 1) * d].iter().map(|&x| x as f64).collect()))
+            .collect()))
+    }
+}

@@ -145,12 +145,14 @@ fn elbo(
     let recon = match cfg.reconstruction {
         Reconstruction::Mse => (y - x).powf_scalar(2.0).sum_dim(1).mean(),
         Reconstruction::Bce => {
-            let p = match output {
-                OutputKind::Tanh => (y + 1.0) * 0.5,
-                _ => y,
-            }
-            .clamp(1e-6, 1.0 - 1e-6);
-            let t = (x + 1.0) * 0.5;
+            // Targets in [0, 1]: spins map (s + 1) / 2 under a tanh decoder; a sigmoid decoder
+            // models data already normalised to [0, 1]; a linear decoder's outputs are logits.
+            let (p, t) = match output {
+                OutputKind::Tanh => ((y + 1.0) * 0.5, (x + 1.0) * 0.5),
+                OutputKind::Sigmoid => (y, x),
+                OutputKind::Linear => (burn::tensor::activation::sigmoid(y), x),
+            };
+            let p = p.clamp(1e-6, 1.0 - 1e-6);
             let one_minus_t = t.clone().neg() + 1.0;
             let one_minus_p = p.clone().neg() + 1.0;
             (t * p.log() + one_minus_t * one_minus_p.log()).sum_dim(1).mean().neg()

@@ -38,6 +38,7 @@ pub mod npy;
 pub mod onsager;
 pub mod rng;
 pub mod sampler;
+pub mod shapes;
 pub mod stats;
 pub mod tempering;
 
