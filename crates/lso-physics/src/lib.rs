@@ -10,6 +10,11 @@
 //!   [`Wolff`] clusters; [`MultiSpinIsing`] is a bit-packed checkerboard Metropolis for large
 //!   uniform ferromagnets. [`anneal()`] and [`ParallelTempering`] drive samplers; they are not
 //!   samplers themselves.
+//! - [`heisenberg::Heisenberg`]: unit spins with exchange, Néel or Bloch DMI, anisotropy and
+//!   field (seed 001), its exact heat-bath draw, the Berg–Lüscher topological index and the
+//!   structure factor.
+//! - [`shapes`]: 2D shapes as ordered points and their design metrics (seed 003).
+//! - [`inverse`]: couplings from samples (seed 002).
 //! - [`exact`]: full enumeration of small lattices, the reference for every statistical test.
 //! - [`SpinSet`] and [`npy`]: datasets of configurations and the `.npy` format numpy reads.
 //!
@@ -30,6 +35,7 @@ pub mod chains;
 pub mod dataset;
 pub mod error;
 pub mod exact;
+pub mod heisenberg;
 pub mod inverse;
 pub mod ising;
 pub mod lattice;
