@@ -3,7 +3,8 @@
 //! - [`Objective`] (minimised) evaluates a batch of points at once, so a neural objective decodes
 //!   a whole population in one tensor batch; [`Differentiable`] adds gradients.
 //! - [`Optimiser`]: `ask()` for points, `tell()` their evaluations, `best()`. [`Adam`] (many
-//!   independent starts in one batch), [`CmaEs`] (with IPOP restarts) and [`RandomSearch`].
+//!   independent starts in one batch), [`CmaEs`] (with IPOP restarts), [`RandomSearch`], and
+//!   Park et al.'s [`Genetic`] algorithm and [`Stochastic`] algorithm (seed 001).
 //! - [`driver::run`] runs any optimiser to an evaluation budget and records a trace.
 //! - [`Constrained`] keeps the search where a model knows something: a ball of radius R
 //!   (repair + penalty) and a Gaussian prior term.
@@ -24,14 +25,18 @@ pub mod adam;
 pub mod cmaes;
 pub mod constrained;
 pub mod driver;
+pub mod genetic;
 pub mod linalg;
 pub mod random;
+pub mod stochastic;
 pub mod testfn;
 
 pub use adam::{Adam, AdamConfig};
 pub use cmaes::{CmaEs, CmaEsConfig};
 pub use constrained::{Constrained, Constraint};
+pub use genetic::{Genetic, GeneticConfig};
 pub use random::RandomSearch;
+pub use stochastic::{Stochastic, StochasticConfig};
 
 use thiserror::Error;
 
