@@ -45,6 +45,9 @@ lso run my.toml --seed 3      # a config file, another seed\n  lso run --print-c
         after_help = "Example:\n  lso optimise --data runs/x/data --vae runs/x/vae --surrogate runs/x/surrogate --out opt"
     )]
     Optimise(OptimiseArgs),
+    /// Export vector spin configurations to other formats (OVF 2.0)
+    #[command(after_help = "Example:\n  lso export chiral/spins.npy --ovf --index 0,1 --out ovf")]
+    Export(ExportArgs),
     /// Learn couplings J and fields h from samples or images (inverse Ising)
     #[command(after_help = "Examples:\n  \
 lso inverse data/spins.npy --method pseudolikelihood --params uniform --out fit\n  \
@@ -64,11 +67,74 @@ lso generate ising --source biased --p 0.35,0.65 --size 20 --samples 2000 --out 
 lso generate ising --source mc --temperature 1.5,2.27,3.0 --sampler wolff --size 32 --samples 3000 --out mc\n  \
 lso generate ising --source anneal --t-start 4 --t-end 0.5 --size 32 --samples 100 --out annealed")]
     Ising(IsingArgs),
+    /// Chiral magnets (seed 001): annealed Heisenberg spins with DMI
+    #[command(after_help = "Example:\n  lso generate chiral --size 64 --samples 100 --d 0.3 --out chiral")]
+    Chiral(ChiralArgs),
     /// 2D shapes as ordered points (seed 003): circles, ellipses, polygons, stars
     #[command(
         after_help = "Example:\n  lso generate shapes --classes circle,triangle,square,star --samples 2000 --out shapes"
     )]
     Shapes(ShapesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ChiralArgs {
+    /// Side of a square lattice
+    #[arg(long, short = 'L', default_value_t = 64)]
+    pub size: usize,
+    #[arg(long, value_parser = parse_boundary, default_value = "periodic")]
+    pub boundary: Boundary,
+    /// Exchange J
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub j: f64,
+    /// DMI strength |D|
+    #[arg(long, default_value_t = 0.3, allow_negative_numbers = true)]
+    pub d: f64,
+    /// DMI type: neel (interfacial) or bloch (bulk)
+    #[arg(long, value_parser = ["neel", "bloch"], default_value = "neel")]
+    pub dmi: String,
+    /// Easy-axis anisotropy K
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub k: f64,
+    /// Field B along z
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub b: f64,
+    #[arg(long, short = 'n', default_value_t = 100)]
+    pub samples: usize,
+    /// heat-bath or metropolis (adaptive cone)
+    #[arg(long, value_parser = ["heat-bath", "metropolis"], default_value = "heat-bath")]
+    pub sampler: String,
+    #[arg(long, default_value_t = 1.5)]
+    pub t_start: f64,
+    #[arg(long, default_value_t = 0.02)]
+    pub t_end: f64,
+    #[arg(long, default_value_t = 100)]
+    pub anneal_steps: usize,
+    #[arg(long, default_value_t = 10)]
+    pub sweeps_per_step: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// A .npy of vector spins, shape (M, Ly, Lx, 3)
+    pub file: PathBuf,
+    /// Write OVF 2.0 text files (the format of OOMMF and mumax viewers)
+    #[arg(long)]
+    pub ovf: bool,
+    /// Configurations to export (default: all)
+    #[arg(long, short = 'i', value_delimiter = ',')]
+    pub index: Vec<usize>,
+    /// Output directory
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -436,4 +502,10 @@ pub fn parse_boundary(s: &str) -> Result<Boundary, String> {
 
 fn parse_sampler(s: &str) -> Result<SamplerKind, String> {
     s.parse()
+}
+
+impl ChiralArgs {
+    pub fn lattice_boundary(&self) -> Boundary {
+        self.boundary
+    }
 }

@@ -597,3 +597,67 @@ fn shapes_run_minimises_and_maximises_the_isoperimetric_ratio() {
     );
     assert!(t.path().join("r/report.html").exists() && t.path().join("r/report/latent_map.png").exists());
 }
+
+#[test]
+fn chiral_data_renders_exports_and_refuses_bad_vectors() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let o = lso(
+        d,
+        &[
+            "generate",
+            "chiral",
+            "--size",
+            "24",
+            "--samples",
+            "3",
+            "--anneal-steps",
+            "20",
+            "--out",
+            "ch",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let spins = lso_physics::npy::decode(&std::fs::read(d.join("ch/spins.npy")).unwrap()).unwrap();
+    assert_eq!((spins.shape.clone(), spins.data.dtype()), (vec![3, 24, 24, 3], "<f4"));
+    for f in ["energy.npy", "mz.npy", "w.npy", "meta.json"] {
+        assert!(d.join("ch").join(f).exists(), "{f}");
+    }
+    let w = lso_physics::npy::decode(&std::fs::read(d.join("ch/w.npy")).unwrap()).unwrap();
+    for k in 0..3 {
+        let v = w.data.get_f64(k);
+        assert!((v - v.round()).abs() < 1e-6, "W = {v} is an integer on a torus");
+    }
+    assert!(lso(d, &["render", "ch/spins.npy", "--out", "ch.png"]).status.success());
+    assert!(
+        lso(d, &["export", "ch/spins.npy", "--ovf", "--index", "1", "--out", "ovf"])
+            .status
+            .success()
+    );
+    let text = std::fs::read_to_string(d.join("ovf/config_00001.ovf")).unwrap();
+    assert!(
+        text.starts_with("# OOMMF OVF 2.0")
+            && text.contains("# xnodes: 24")
+            && text.trim_end().ends_with("# End: Segment")
+    );
+    assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 24 * 24);
+
+    let mut v = vec![0.0f32; 2 * 2 * 3];
+    for k in 0..4 {
+        v[3 * k + 2] = 1.0;
+    }
+    v[2] = 1.5;
+    std::fs::write(d.join("long.npy"), lso_physics::npy::encode(&[1, 2, 2, 3], &v)).unwrap();
+    v[2] = f32::NAN;
+    std::fs::write(d.join("nan.npy"), lso_physics::npy::encode(&[1, 2, 2, 3], &v)).unwrap();
+    std::fs::write(d.join("two.npy"), lso_physics::npy::encode(&[1, 2, 2, 2], &[0.0f32; 8])).unwrap();
+    for (file, expect) in [
+        ("long.npy", "spin 0 has length 1.5"),
+        ("nan.npy", "spin 0 has length NaN"),
+        ("two.npy", "wrong shape [1, 2, 2, 2]"),
+    ] {
+        let o = lso(d, &["export", file, "--ovf", "--out", "x"]);
+        assert_eq!(o.status.code(), Some(1), "{file}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expect), "{file}: {}", stderr(&o));
+    }
+}

@@ -18,6 +18,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Generate(GenerateCommand::Ising(args)) => generate::ising(args),
         Command::Generate(GenerateCommand::Shapes(args)) => generate::shapes(args),
+        Command::Generate(GenerateCommand::Chiral(args)) => generate::chiral(args),
+        Command::Export(args) => generate::export(args),
         Command::Info(args) => info::run(args),
         Command::Render(args) => render::run(args),
         Command::Run(args) => run::run(args),

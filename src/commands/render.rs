@@ -5,8 +5,56 @@ use crate::plot::grid::{self, Panel};
 use crate::rundir::{ensure_free, write_atomic};
 use anyhow::Result;
 
+/// Vector spins `(M, Ly, Lx, 3)`: colour-wheel panels with W and M_z in the captions.
+fn render_vectors(a: &RenderArgs) -> Result<()> {
+    let set = crate::stages::chiral::load(&a.file)?;
+    let indices: Vec<usize> = if a.index.is_empty() {
+        (0..set.len().min(16)).collect()
+    } else {
+        a.index.clone()
+    };
+    if let Some(&bad) = indices.iter().find(|&&i| i >= set.len()) {
+        return Err(usage(format!(
+            "--index {bad} is out of range: {} holds {} configurations",
+            a.file.display(),
+            set.len()
+        )));
+    }
+    let lattice = lso_physics::Lattice::new(set.lx, set.ly, a.boundary)?;
+    let panels: Vec<(&[[f64; 3]], String)> = indices
+        .iter()
+        .map(|&i| {
+            let s = set.config(i);
+            let w = lso_physics::heisenberg::topological_index(&lattice, s);
+            (s, format!("#{i} W={w:.2} Mz={:.2}", lso_physics::heisenberg::mz(s)))
+        })
+        .collect();
+    let cols = a.cols.unwrap_or_else(|| (panels.len() as f64).sqrt().ceil() as usize);
+    let png = grid::render_vectors(
+        &panels,
+        set.lx,
+        set.ly,
+        cols,
+        a.scale.unwrap_or_else(|| grid::default_scale(set.lx, set.ly)),
+    )?;
+    write_atomic(&a.out, &png)?;
+    println!("wrote {} ({} configurations)", a.out.display(), panels.len());
+    Ok(())
+}
+
+/// Vector spin files are 4-D, `(M, Ly, Lx, 3)`; a 3-D array is a stack of Ising grids.
+fn is_vector_file(path: &std::path::Path) -> bool {
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| lso_physics::npy::decode(&b).ok())
+        .is_some_and(|a| a.shape.len() == 4 && a.shape[3] == 3)
+}
+
 pub fn run(a: RenderArgs) -> Result<()> {
     ensure_free(&a.out, a.force)?;
+    if is_vector_file(&a.file) {
+        return render_vectors(&a);
+    }
     let set = load_spin_set(&a.file)?;
     let indices: Vec<usize> = if a.index.is_empty() {
         (0..set.len().min(16)).collect()

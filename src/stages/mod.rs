@@ -1,5 +1,6 @@
 //! Pipeline stages: each takes its own checked config section, a seed and an output directory.
 
+pub mod chiral;
 pub mod control;
 pub mod generate;
 pub mod inverse;
