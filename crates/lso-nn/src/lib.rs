@@ -4,6 +4,8 @@
 //! - [`MlpVae`] (seed 000: 400→256→256→8, tanh decoder) built from a [`VaeConfig`], trained by
 //!   [`train::train_vae`]; weights saved as safetensors with the JSON config beside them
 //!   ([`checkpoint`]).
+//! - [`conv::ConvVae`]: the periodic convolutional VAE of seed 001 (circular padding, unit-spin
+//!   output), trained by the same loop through the [`train::Autoencoder`] trait.
 //! - [`Surrogate`]: an ensemble of MLPs `h(z) ≈ E(decode(z))` on standardised targets; the
 //!   ensemble spread measures where the surrogate does not know.
 //! - [`objectives`]: the surrogate, and the exact energy of the decoded configuration, relaxed
@@ -16,6 +18,7 @@
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 pub mod checkpoint;
+pub mod conv;
 pub mod error;
 mod layers;
 pub mod objectives;

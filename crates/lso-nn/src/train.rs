@@ -131,9 +131,25 @@ fn gather(data: &[f32], width: usize, rows: &[usize]) -> Vec<f32> {
         .collect()
 }
 
+/// What the training loop needs of a VAE: an encoder to `(μ, log σ²)` and a decoder, both on
+/// flattened rows.
+pub trait Autoencoder: Module + Clone + std::fmt::Debug {
+    fn encode(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>);
+    fn decode(&self, z: Tensor<2>, output: OutputKind) -> Tensor<2>;
+}
+
+impl Autoencoder for MlpVae {
+    fn encode(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        MlpVae::encode(self, x)
+    }
+    fn decode(&self, z: Tensor<2>, output: OutputKind) -> Tensor<2> {
+        MlpVae::decode(self, z, output)
+    }
+}
+
 /// `(loss, reconstruction, kl)` per sample, averaged over the batch.
-fn elbo(
-    model: &MlpVae,
+fn elbo<M: Autoencoder>(
+    model: &M,
     x: Tensor<2>,
     eps: Tensor<2>,
     output: OutputKind,
@@ -181,39 +197,49 @@ pub fn train_vae(
     on_epoch: &mut dyn FnMut(&EpochRecord),
 ) -> Result<(MlpVae, History), NnError> {
     cfg.validate()?;
-    tcfg.validate()?;
-    let rows = check_data(data, cfg.input)?;
-    let device = train_device();
-    let mut model = match start {
+    let model = match start {
         // Loaded weights are plain tensors; `train` puts them back under autodiff.
         Some(m) => m.train(),
-        None => cfg.init(seed, &device)?,
+        None => cfg.init(seed, &train_device())?,
     };
+    train_autoencoder(model, cfg.input, cfg.latent, cfg.output, tcfg, data, seed, on_epoch)
+}
+
+/// The training loop for any [`Autoencoder`] on the training device.
+#[allow(clippy::too_many_arguments)]
+pub fn train_autoencoder<M: Autoencoder>(
+    mut model: M,
+    input: usize,
+    latent: usize,
+    output: OutputKind,
+    tcfg: &VaeTrainConfig,
+    data: &[f32],
+    seed: u64,
+    on_epoch: &mut dyn FnMut(&EpochRecord),
+) -> Result<(M, History), NnError> {
+    tcfg.validate()?;
+    let rows = check_data(data, input)?;
+    let device = train_device();
     let (train_rows, val_rows) = split(rows, tcfg.validation, seed ^ 0x5EED);
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_add(1));
     let mut opt = AdamConfig::new().with_epsilon(1e-8).init();
-    let mut best: Option<(f64, MlpVae)> = None;
+    let mut best: Option<(f64, M)> = None;
     let mut history = History {
         epochs: vec![],
         best_epoch: 0,
         stopped_early: false,
     };
     let mut order = train_rows.clone();
-    let val_x = gather(data, cfg.input, &val_rows);
+    let val_x = gather(data, input, &val_rows);
     for epoch in 0..tcfg.epochs {
         let t0 = std::time::Instant::now();
         order.shuffle(&mut rng);
         let (mut sl, mut sr, mut sk, mut count) = (0.0, 0.0, 0.0, 0.0);
         for batch in order.chunks(tcfg.batch_size) {
             let b = batch.len();
-            let x = tensor2(gather(data, cfg.input, batch), b, cfg.input, &device);
-            let eps = tensor2(
-                (0..b * cfg.latent).map(|_| normal(&mut rng)).collect(),
-                b,
-                cfg.latent,
-                &device,
-            );
-            let (loss, recon, kl) = elbo(&model, x, eps, cfg.output, tcfg);
+            let x = tensor2(gather(data, input, batch), b, input, &device);
+            let eps = tensor2((0..b * latent).map(|_| normal(&mut rng)).collect(), b, latent, &device);
+            let (loss, recon, kl) = elbo(&model, x, eps, output, tcfg);
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = opt.step(tcfg.learning_rate, model, grads);
             let l = scalar(loss.inner());
@@ -232,13 +258,8 @@ pub fn train_vae(
             let d = plain.devices()[0].clone();
             let mut vrng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_add(7));
             let nv = val_rows.len();
-            let eps = tensor2(
-                (0..nv * cfg.latent).map(|_| normal(&mut vrng)).collect(),
-                nv,
-                cfg.latent,
-                &d,
-            );
-            let (l, r, k) = elbo(&plain, tensor2(val_x.clone(), nv, cfg.input, &d), eps, cfg.output, tcfg);
+            let eps = tensor2((0..nv * latent).map(|_| normal(&mut vrng)).collect(), nv, latent, &d);
+            let (l, r, k) = elbo(&plain, tensor2(val_x.clone(), nv, input, &d), eps, output, tcfg);
             (scalar(l), scalar(r), scalar(k))
         };
         let rec = EpochRecord {

@@ -288,3 +288,77 @@ fn every_optimiser_lowers_its_latent_objective() {
     assert!(t.steps.last().unwrap().best_value <= t.steps[0].best_value);
     assert_eq!(hard.counts.true_energy, 200);
 }
+
+#[test]
+fn periodic_conv_vae_learns_annealed_chiral_textures() {
+    use lso_nn::conv::ConvVaeConfig;
+    use lso_nn::train::{train_autoencoder, Autoencoder};
+    use lso_physics::heisenberg::{self, Dmi, Heisenberg, HeisenbergSampler};
+    let l = 16;
+    let m = Heisenberg::new(
+        Lattice::new(l, l, Boundary::Periodic).unwrap(),
+        1.0,
+        0.3,
+        Dmi::Neel,
+        0.0,
+        0.0,
+    )
+    .unwrap();
+    let betas: Vec<f64> = (0..30)
+        .map(|k| 1.0 / (1.5 * (0.05f64 / 1.5).powf(k as f64 / 29.0)))
+        .collect();
+    let mut x = Vec::new();
+    for k in 0..48 {
+        let mut rng = stream(k, tag("conv-data"), 0);
+        let mut s: Vec<[f64; 3]> = (0..l * l).map(|_| heisenberg::random_spin(&mut rng)).collect();
+        heisenberg::anneal(&m, &mut s, HeisenbergSampler::HeatBath, &betas, 5, &mut rng);
+        x.extend(s.iter().flat_map(|v| v.map(|c| c as f32)));
+    }
+    let cfg = ConvVaeConfig {
+        size: l,
+        channels: vec![8, 16],
+        latent: 8,
+    };
+    let model = cfg.init(1, &lso_nn::train_device()).unwrap();
+    let t = VaeTrainConfig {
+        epochs: 40,
+        batch_size: 8,
+        learning_rate: 3e-3,
+        beta: 0.001,
+        validation: 0.25,
+        patience: 40,
+        ..Default::default()
+    };
+    let (vae, history) = train_autoencoder(
+        model,
+        cfg.input(),
+        cfg.latent,
+        lso_nn::OutputKind::Linear,
+        &t,
+        &x,
+        2,
+        &mut |_| {},
+    )
+    .unwrap();
+    let (first, best) = (
+        history.epochs[0].val_reconstruction,
+        history.epochs[history.best_epoch].val_reconstruction,
+    );
+    assert!(best < 0.8 * first, "validation reconstruction {first} → {best}");
+    // Decoded configurations are unit spins.
+    let z = burn_free_codes(&vae, &x[..cfg.input()], cfg.input());
+    assert_eq!(z.len() % 3, 0);
+    for s in z.chunks(3) {
+        assert!(((s[0] * s[0] + s[1] * s[1] + s[2] * s[2]).sqrt() - 1.0).abs() < 1e-3);
+    }
+
+    fn burn_free_codes(vae: &lso_nn::conv::ConvVae, x: &[f32], n: usize) -> Vec<f32> {
+        let d = lso_nn::device();
+        let t = burn::tensor::Tensor::<2>::from_data(burn::tensor::TensorData::new(x.to_vec(), [1, n]), &d);
+        let (mu, _) = vae.encode(t);
+        vae.decode(mu, lso_nn::OutputKind::Linear)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap()
+    }
+}
