@@ -661,3 +661,55 @@ fn chiral_data_renders_exports_and_refuses_bad_vectors() {
         assert!(stderr(&o).contains(expect), "{file}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn chiral_run_explores_the_latent_space_with_three_explorers() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = t.path().join("chiral.toml");
+    std::fs::write(
+        &cfg,
+        "version = 1\nname = \"c\"\n[chiral]\nlx = 8\nly = 8\nsamples = 24\nsteps = 10\nsweeps_per_step = 2\n\
+         [vae]\nchannels = [4]\nlatent = 4\n[vae.train]\nepochs = 3\nbatch_size = 8\n\
+         [optimise]\nbudget = 60\nprior_samples = 5\nanneal_restarts = 2\n\
+         [[optimise.objectives]]\nkind = \"energy\"\n[[optimise.objectives]]\nkind = \"boundary\"\ntarget = [0.0, 0.0, 1.0]\n\
+         [optimise.genetic]\npopulation = 10\n[optimise.stochastic]\nsamples = 4\n",
+    )
+    .unwrap();
+    let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", "r"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("r/results.json")).unwrap()).unwrap();
+    let explorers = r["explorers"].as_array().unwrap();
+    assert_eq!(explorers.len(), 2 * 3);
+    for e in explorers {
+        let trace = e["trace"].as_array().unwrap();
+        let first = trace[0][1].as_f64().unwrap();
+        let last = trace.last().unwrap()[1].as_f64().unwrap();
+        assert!(last <= first, "{}: best value never worsens", e["method"]);
+        assert!(
+            e["observed"]["w"].as_f64().unwrap().fract().abs() < 1e-6
+                || (1.0 - e["observed"]["w"].as_f64().unwrap().fract().abs()) < 1e-6
+        );
+    }
+    for f in [
+        "report.html",
+        "report/best_configurations.png",
+        "vae/vae.safetensors",
+        "data/w.npy",
+    ] {
+        assert!(t.path().join("r").join(f).exists(), "{f}");
+    }
+    let bad = t.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "version = 1\nname = \"c\"\n[chiral]\nlx = 10\nly = 10\n[vae]\nchannels = [4, 8]\n",
+    )
+    .unwrap();
+    let o = lso(t.path(), &["run", bad.to_str().unwrap(), "--out", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("vae.channels 2 pooling stages need the lattice side divisible by 4"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -6,6 +6,7 @@ pub mod info;
 pub mod inverse;
 pub mod render;
 pub mod run;
+pub mod run_chiral;
 pub mod run_shapes;
 pub mod train;
 

@@ -91,6 +91,10 @@ pub fn run(a: RunArgs) -> Result<()> {
     if let Some(p) = &a.config {
         let text =
             std::fs::read_to_string(p).map_err(|e| usage(format!("{}: cannot read config: {e}", p.display())))?;
+        if crate::config::chiral::is_chiral(&text) {
+            let cfg = crate::config::chiral::ChiralRunConfig::parse(&text, &p.display().to_string())?;
+            return super::run_chiral::run(cfg, &a);
+        }
         if crate::config::shapes::is_shapes(&text) {
             let cfg = crate::config::shapes::ShapesRunConfig::parse(&text, &p.display().to_string())?;
             return super::run_shapes::run(cfg, &a);

@@ -79,7 +79,7 @@ fn network_input(set: &ShapeSet, output: OutputKind) -> (Vec<f32>, Option<(f32, 
     }
 }
 
-fn stage(
+pub(crate) fn stage(
     dir: &Path,
     hash: &str,
     force: bool,

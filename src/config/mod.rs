@@ -1,6 +1,7 @@
 //! Configuration: TOML (or the embedded default) parsed with unknown keys rejected, then checked
 //! value by value with messages that name the file and the key.
 
+pub mod chiral;
 mod data;
 mod pipeline;
 mod run;
