@@ -302,3 +302,71 @@ pub fn print_nn(rows: &[(String, f64)]) {
         println!("  {name:<44} {s:>9.3} s");
     }
 }
+
+/// Heisenberg–DMI sweeps on 128×128 (J = 1, D = 0.3) at T = 0.5: updates per ns of CPU time,
+/// and one conv-VAE epoch at the default chiral size.
+pub fn chiral(sweeps: usize) -> anyhow::Result<Vec<(String, f64)>> {
+    use lso_physics::heisenberg::{self, ConeMetropolis, Dmi, Heisenberg};
+    let l = 128;
+    let m = Heisenberg::new(Lattice::new(l, l, Boundary::Periodic)?, 1.0, 0.3, Dmi::Neel, 0.0, 0.0)?;
+    let mut rng = stream(3, tag("bench-chiral"), 0);
+    let mut s: Vec<[f64; 3]> = (0..l * l).map(|_| heisenberg::random_spin(&mut rng)).collect();
+    let updates = (sweeps * l * l) as f64;
+    let mut rows = Vec::new();
+    let c0 = process_cpu_s();
+    for _ in 0..sweeps {
+        heisenberg::heat_bath_sweep(&m, &mut s, 2.0, &mut rng);
+    }
+    rows.push((
+        "heat bath, updates/ns per CPU".to_string(),
+        updates / ((process_cpu_s() - c0) * 1e9),
+    ));
+    let cone = ConeMetropolis::default();
+    let c0 = process_cpu_s();
+    for _ in 0..sweeps {
+        cone.sweep(&m, &mut s, 2.0, &mut rng);
+    }
+    rows.push((
+        "metropolis (cone), updates/ns per CPU".to_string(),
+        updates / ((process_cpu_s() - c0) * 1e9),
+    ));
+    let cfg = crate::stages::chiral::ChiralDataConfig {
+        lx: 32,
+        ly: 32,
+        samples: 400,
+        steps: 10,
+        sweeps_per_step: 2,
+        ..Default::default()
+    };
+    let set = crate::stages::chiral::generate(&cfg, 0)?;
+    let x: Vec<f32> = set.spins.iter().flat_map(|v| v.map(|c| c as f32)).collect();
+    let vcfg = lso_nn::conv::ConvVaeConfig {
+        size: 32,
+        channels: vec![16, 32],
+        latent: 32,
+    };
+    let t = lso_nn::train::VaeTrainConfig {
+        epochs: 3,
+        batch_size: 16,
+        validation: 0.0,
+        patience: 10,
+        beta: 0.001,
+        ..Default::default()
+    };
+    let (_, h) = lso_nn::train::train_autoencoder(
+        vcfg.init(0, &lso_nn::train_device())?,
+        vcfg.input(),
+        vcfg.latent,
+        lso_nn::OutputKind::Linear,
+        &t,
+        &x,
+        0,
+        &mut |_| {},
+    )?;
+    let steady: Vec<f64> = h.epochs.iter().skip(1).map(|e| e.seconds).collect();
+    rows.push((
+        "conv VAE epoch, 400 × 32×32×3, batch 16 (s)".to_string(),
+        steady.iter().sum::<f64>() / steady.len() as f64,
+    ));
+    Ok(rows)
+}

@@ -472,6 +472,8 @@ pub enum BenchWhat {
     Inverse,
     /// VAE epoch, surrogate training, latent Adam and the whole default job
     Nn,
+    /// Heisenberg–DMI samplers on 128×128 and a conv-VAE epoch
+    Chiral,
     /// Everything
     All,
 }

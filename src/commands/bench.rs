@@ -14,6 +14,12 @@ pub fn run(a: BenchArgs) -> Result<()> {
     if matches!(a.what, BenchWhat::Inverse | BenchWhat::All) {
         crate::bench::print_inverse(&crate::bench::inverse(&[6, 16]));
     }
+    if matches!(a.what, BenchWhat::Chiral | BenchWhat::All) {
+        println!("chiral magnet (J = 1, D = 0.3, T = 0.5)");
+        for (name, v) in crate::bench::chiral(a.sweeps.min(20))? {
+            println!("  {name:<48} {v:>9.4}");
+        }
+    }
     if matches!(a.what, BenchWhat::Nn | BenchWhat::All) {
         crate::bench::print_nn(&crate::bench::nn()?);
     }
