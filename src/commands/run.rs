@@ -44,7 +44,7 @@ fn needs_compute(dir: &Path, hash: &str, force: bool) -> Result<bool> {
 
 /// Runs `compute` into a staging directory stamped with `hash`, unless the stage can be reused.
 /// Returns the seconds spent (None when reused).
-fn stage(
+pub(crate) fn stage(
     dir: &Path,
     name: &str,
     hash: &str,
@@ -87,10 +87,28 @@ fn read_f64s(path: &Path) -> Result<Vec<f64>> {
     }
 }
 
+/// Applies `--seed`, handles `--print-config`, and creates the run directory (`--out`, or
+/// `runs/<name>`). `None` means the config was printed and there is nothing to run.
+pub(crate) fn open_run<C: Serialize>(
+    a: &RunArgs,
+    cfg: &C,
+    name: &str,
+    kind: &str,
+    seed: u64,
+) -> Result<Option<PathBuf>> {
+    if a.print_config {
+        print!("{}", toml::to_string(cfg).context("printing config")?);
+        return Ok(None);
+    }
+    let dir: PathBuf = a.out.clone().unwrap_or_else(|| Path::new("runs").join(name));
+    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create run directory", dir.display()))?;
+    println!("lso run ({kind}): {} (seed {seed})", dir.display());
+    Ok(Some(dir))
+}
+
 pub fn run(a: RunArgs) -> Result<()> {
     if let Some(p) = &a.config {
-        let text =
-            std::fs::read_to_string(p).map_err(|e| usage(format!("{}: cannot read config: {e}", p.display())))?;
+        let text = crate::config::read_text(p)?;
         if crate::config::chiral::is_chiral(&text) {
             let cfg = crate::config::chiral::ChiralRunConfig::parse(&text, &p.display().to_string())?;
             return super::run_chiral::run(cfg, &a);
@@ -104,20 +122,14 @@ pub fn run(a: RunArgs) -> Result<()> {
         Some(p) => RunConfig::load(p)?,
         None => RunConfig::embedded_default(),
     };
-    if let Some(seed) = a.seed {
-        cfg.seed = seed;
-    }
-    if a.print_config {
-        print!("{}", toml::to_string(&cfg).context("printing config")?);
-        return Ok(());
-    }
-    let dir: PathBuf = a.out.clone().unwrap_or_else(|| Path::new("runs").join(&cfg.name));
-    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create run directory", dir.display()))?;
+    cfg.seed = a.seed.unwrap_or(cfg.seed);
     let origin = a
         .config
         .as_ref()
         .map_or("embedded default".to_string(), |p| p.display().to_string());
-    println!("lso run: {} (config: {origin}, seed {})", dir.display(), cfg.seed);
+    let Some(dir) = open_run(&a, &cfg, &cfg.name, &format!("ising, config {origin}"), cfg.seed)? else {
+        return Ok(());
+    };
     let mut prov = Provenance::new(cfg.seed, &cfg);
     let t_all = Instant::now();
     let model = generate::build_model(&cfg.data, cfg.seed)?;

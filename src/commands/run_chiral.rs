@@ -1,7 +1,6 @@
 //! `lso run` for a chiral config (seed 001): annealed labyrinths → periodic convolutional VAE →
 //! the three latent explorers on each objective → controls, figures and report.
 
-use super::run_shapes::stage;
 use crate::cli::RunArgs;
 use crate::config::chiral::{ChiralRunConfig, Explorer};
 use crate::config::hash_of;
@@ -84,23 +83,17 @@ fn decode(vae: &ConvVae, model: &Heisenberg, z: &[f32], latent: usize) -> Vec<Ve
 }
 
 pub fn run(mut cfg: ChiralRunConfig, a: &RunArgs) -> Result<()> {
-    if let Some(seed) = a.seed {
-        cfg.seed = seed;
-    }
-    if a.print_config {
-        print!("{}", toml::to_string(&cfg)?);
+    cfg.seed = a.seed.unwrap_or(cfg.seed);
+    let Some(dir) = super::run::open_run(a, &cfg, &cfg.name, "chiral", cfg.seed)? else {
         return Ok(());
-    }
-    let dir: PathBuf = a.out.clone().unwrap_or_else(|| Path::new("runs").join(&cfg.name));
-    std::fs::create_dir_all(&dir).map_err(|e| anyhow!("{}: cannot create run directory: {e}", dir.display()))?;
-    println!("lso run (chiral): {} (seed {})", dir.display(), cfg.seed);
+    };
     let t_all = Instant::now();
     let model = cfg.chiral.model()?;
     let n = cfg.chiral.lx * cfg.chiral.ly;
 
     let data_dir = dir.join("data");
     let data_hash = hash_of(&(cfg.seed, &cfg.chiral));
-    stage(&data_dir, &data_hash, a.force, "data", |out| {
+    super::run::stage(&data_dir, "data", &data_hash, a.force, |out| {
         let set = data::generate(&cfg.chiral, cfg.seed)?;
         data::write(out, &set, &cfg.chiral, &Provenance::new(cfg.seed, &cfg.chiral))
     })?;
@@ -114,7 +107,7 @@ pub fn run(mut cfg: ChiralRunConfig, a: &RunArgs) -> Result<()> {
         channels: cfg.vae.channels.clone(),
         latent: cfg.vae.latent,
     };
-    stage(&vae_dir, &vae_hash, a.force, "vae", |out| {
+    super::run::stage(&vae_dir, "vae", &vae_hash, a.force, |out| {
         let pb = crate::progress::bar(cfg.vae.train.epochs as u64, "conv vae");
         let model = vcfg.init(cfg.seed, &lso_nn::train_device())?;
         let (vae, history) = train_autoencoder(
@@ -151,7 +144,7 @@ pub fn run(mut cfg: ChiralRunConfig, a: &RunArgs) -> Result<()> {
 
     let opt_dir = dir.join("optimise");
     let opt_hash = hash_of(&(&vae_hash, &cfg.optimise));
-    stage(&opt_dir, &opt_hash, a.force, "optimise", |out| {
+    super::run::stage(&opt_dir, "optimise", &opt_hash, a.force, |out| {
         let results = explore(&cfg, &vae, &vcfg, &model)?;
         out.write_json("results.json", &results)
     })?;

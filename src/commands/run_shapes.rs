@@ -79,53 +79,16 @@ fn network_input(set: &ShapeSet, output: OutputKind) -> (Vec<f32>, Option<(f32, 
     }
 }
 
-pub(crate) fn stage(
-    dir: &Path,
-    hash: &str,
-    force: bool,
-    name: &str,
-    f: impl FnOnce(&crate::rundir::Staging) -> Result<()>,
-) -> Result<()> {
-    let stamp = dir.join("stage.json");
-    if !force && dir.exists() {
-        let same = std::fs::read_to_string(&stamp)
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .is_some_and(|v| v["config_hash"] == hash);
-        if same {
-            println!("  {name:<8} reused (config unchanged)");
-            return Ok(());
-        }
-        return Err(crate::error::usage(format!(
-            "{}: made from a different config; use --force to recompute it",
-            dir.display()
-        )));
-    }
-    let t0 = Instant::now();
-    let staging = crate::rundir::Staging::new(dir, true)?;
-    f(&staging)?;
-    staging.write_json("stage.json", &serde_json::json!({ "stage": name, "config_hash": hash }))?;
-    staging.commit()?;
-    println!("  {name:<8} done ({:.2} s)", t0.elapsed().as_secs_f64());
-    Ok(())
-}
-
 pub fn run(mut cfg: ShapesRunConfig, a: &RunArgs) -> Result<()> {
-    if let Some(seed) = a.seed {
-        cfg.seed = seed;
-    }
-    if a.print_config {
-        print!("{}", toml::to_string(&cfg)?);
+    cfg.seed = a.seed.unwrap_or(cfg.seed);
+    let Some(dir) = super::run::open_run(a, &cfg, &cfg.name, "shapes", cfg.seed)? else {
         return Ok(());
-    }
-    let dir: PathBuf = a.out.clone().unwrap_or_else(|| Path::new("runs").join(&cfg.name));
-    std::fs::create_dir_all(&dir).map_err(|e| anyhow!("{}: cannot create run directory: {e}", dir.display()))?;
-    println!("lso run (shapes): {} (seed {})", dir.display(), cfg.seed);
+    };
     let t_all = Instant::now();
 
     let data_dir = dir.join("data");
     let data_hash = hash_of(&(cfg.seed, &cfg.shapes));
-    stage(&data_dir, &data_hash, a.force, "data", |out| {
+    super::run::stage(&data_dir, "data", &data_hash, a.force, |out| {
         let set = shape_stage::generate(&cfg.shapes, cfg.seed);
         shape_stage::write(out, &set, &Provenance::new(cfg.seed, &cfg.shapes))
     })?;
@@ -140,7 +103,7 @@ pub fn run(mut cfg: ShapesRunConfig, a: &RunArgs) -> Result<()> {
 
     let vae_dir = dir.join("vae");
     let vae_hash = hash_of(&(&data_hash, &cfg.vae));
-    stage(&vae_dir, &vae_hash, a.force, "vae", |out| {
+    super::run::stage(&vae_dir, "vae", &vae_hash, a.force, |out| {
         let pb = crate::progress::bar(cfg.vae.train.epochs as u64, "vae");
         let (model, history) = train_vae(&vae_cfg, &cfg.vae.train, &input, cfg.seed, None, &mut |_| pb.inc(1))?;
         pb.finish_and_clear();
@@ -166,7 +129,7 @@ pub fn run(mut cfg: ShapesRunConfig, a: &RunArgs) -> Result<()> {
 
     let opt_dir = dir.join("optimise");
     let opt_hash = hash_of(&(&vae_hash, &cfg.optimise));
-    stage(&opt_dir, &opt_hash, a.force, "optimise", |out| {
+    super::run::stage(&opt_dir, "optimise", &opt_hash, a.force, |out| {
         let results = optimise(&cfg, &model, &loaded_cfg, set.points, range)?;
         out.write_json("results.json", &results)
     })?;

@@ -122,18 +122,7 @@ impl ChiralRunConfig {
         let cfg: Self =
             toml::from_str(text).map_err(|e| usage(format!("{origin}: {}", e.message().replace('\n', " "))))?;
         let mut c = Checker::new(origin);
-        c.require(cfg.version == 1, "version", || {
-            format!("must be 1, got {}", cfg.version)
-        });
-        c.require(
-            !cfg.name.is_empty()
-                && cfg
-                    .name
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)),
-            "name",
-            || format!("must be letters, digits, '-', '_' or '.', got {:?}", cfg.name),
-        );
+        super::check_header(&mut c, cfg.version, &cfg.name);
         if let Err(e) = cfg.chiral.check() {
             c.require(false, "chiral", || format!("is invalid: {e}"));
         }
@@ -171,16 +160,12 @@ impl ChiralRunConfig {
     }
 
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| usage(format!("{}: cannot read config: {e}", path.display())))?;
+        let text = super::read_text(path)?;
         Self::parse(&text, &path.display().to_string())
     }
 }
 
 /// Whether a config text describes a chiral run (it has a `[chiral]` table).
 pub fn is_chiral(text: &str) -> bool {
-    toml::from_str::<toml::Value>(text)
-        .ok()
-        .and_then(|v| v.get("chiral").cloned())
-        .is_some_and(|s| s.is_table())
+    super::has_table(text, "chiral")
 }

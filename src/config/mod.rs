@@ -43,6 +43,30 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// Checks what every run config shares: `version = 1` and a name usable as a directory.
+pub fn check_header(c: &mut Checker, version: u32, name: &str) {
+    c.require(version == 1, "version", || format!("must be 1, got {version}"));
+    let ok = !name.is_empty()
+        && !name.starts_with('.')
+        && name.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
+    c.require(ok, "name", || {
+        format!("must be letters, digits, '-', '_' or '.', got {name:?}")
+    });
+}
+
+/// Whether a TOML text has a top-level table `key` (how `lso run` tells run kinds apart).
+pub fn has_table(text: &str, key: &str) -> bool {
+    toml::from_str::<toml::Value>(text)
+        .ok()
+        .and_then(|v| v.get(key).cloned())
+        .is_some_and(|s| s.is_table())
+}
+
+/// Reads a config file's text; a missing file is a usage error naming it.
+pub fn read_text(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).map_err(|e| usage(format!("{}: cannot read config: {e}", path.display())))
+}
+
 /// A stable 64-bit hash of a serialisable value (FNV-1a over its JSON), used to tell whether a
 /// stage's inputs changed.
 pub fn hash_of<T: serde::Serialize>(value: &T) -> String {

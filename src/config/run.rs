@@ -68,18 +68,7 @@ impl RunConfig {
 
     pub fn check(&self, origin: &str) -> anyhow::Result<()> {
         let mut c = Checker::new(origin);
-        c.require(self.version == 1, "version", || {
-            format!("must be 1, got {}", self.version)
-        });
-        let name_ok = !self.name.is_empty()
-            && self
-                .name
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
-            && !self.name.starts_with('.');
-        c.require(name_ok, "name", || {
-            format!("must be letters, digits, '-', '_' or '.', got {:?}", self.name)
-        });
+        super::check_header(&mut c, self.version, &self.name);
         self.data.check(&mut c, "data");
         self.vae.check(&mut c);
         self.surrogate.check(&mut c);
