@@ -40,21 +40,7 @@ pub fn histogram(values: &[f64], bins: usize, title: &str, x_label: &str, marker
     {
         let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
         let err = |e: &dyn std::fmt::Display| anyhow!("drawing {title}: {e}");
-        let mut chart = ChartBuilder::on(&area)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(lo..hi, 0.0..top)
-            .map_err(|e| err(&e))?;
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc("count")
-            .light_line_style(WHITE)
-            .label_style(("sans-serif", 13))
-            .draw()
-            .map_err(|e| err(&e))?;
+        let mut chart = draw_frame(&area, title, (lo, hi), (0.0, top), x_label, "count")?;
         chart
             .draw_series(counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(b, &c)| {
                 let x0 = lo + b as f64 * width;
@@ -70,13 +56,7 @@ pub fn histogram(values: &[f64], bins: usize, title: &str, x_label: &str, marker
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
         }
         if !markers.is_empty() {
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 13))
-                .draw()
-                .map_err(|e| err(&e))?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight, title)?;
         }
         area.present().map_err(|e| err(&e))?;
     }
@@ -98,21 +78,7 @@ pub fn scatter(
     {
         let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
         let err = |e: &dyn std::fmt::Display| anyhow!("drawing {title}: {e}");
-        let mut chart = ChartBuilder::on(&area)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(|e| err(&e))?;
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .light_line_style(WHITE)
-            .label_style(("sans-serif", 13))
-            .draw()
-            .map_err(|e| err(&e))?;
+        let mut chart = draw_frame(&area, title, (x0, x1), (y0, y1), x_label, y_label)?;
         for m in lines {
             let colour = m.colour;
             chart
@@ -129,13 +95,7 @@ pub fn scatter(
             )
             .map_err(|e| err(&e))?;
         if !lines.is_empty() {
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 13))
-                .draw()
-                .map_err(|e| err(&e))?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight, title)?;
         }
         area.present().map_err(|e| err(&e))?;
     }
@@ -181,6 +141,18 @@ fn draw_frame<'a, 'b>(
     Ok(chart)
 }
 
+/// Draws the legend box of a chart's labelled series.
+fn legend<'a, 'b: 'a>(chart: &mut Frame<'a, 'b>, position: SeriesLabelPosition, title: &str) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .draw()
+        .map_err(|e| anyhow!("drawing {title}: {e}"))
+}
+
 /// Lines through each series' points, with a legend.
 pub fn lines(series: &[Series<'_>], title: &str, x_label: &str, y_label: &str) -> Result<Vec<u8>> {
     let (x0, x1) = range_of(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
@@ -198,13 +170,7 @@ pub fn lines(series: &[Series<'_>], title: &str, x_label: &str, y_label: &str) -
                 .label(s.name)
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(|e| anyhow!("drawing {title}: {e}"))?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, title)?;
         area.present().map_err(|e| anyhow!("drawing {title}: {e}"))?;
     }
     encode_png(rgb, WIDTH, HEIGHT)
@@ -234,14 +200,7 @@ pub fn parity(series: &[Series<'_>], title: &str, x_label: &str, y_label: &str) 
                 .label(s.name)
                 .legend(move |(x, y)| Circle::new((x + 9, y), 4, colour.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(|e| anyhow!("drawing {title}: {e}"))?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, title)?;
         area.present().map_err(|e| anyhow!("drawing {title}: {e}"))?;
     }
     encode_png(rgb, WIDTH, HEIGHT)
@@ -300,13 +259,7 @@ pub fn trajectories(
             .map_err(|e| err(&e))?
             .label("final points")
             .legend(|(x, y)| Circle::new((x + 9, y), 4, RGBColor(200, 40, 40).filled()));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 13))
-            .draw()
-            .map_err(|e| err(&e))?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, title)?;
         area.present().map_err(|e| err(&e))?;
     }
     encode_png(rgb, WIDTH, HEIGHT)
