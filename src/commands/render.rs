@@ -5,21 +5,26 @@ use crate::plot::grid::{self, Panel};
 use crate::rundir::{ensure_free, write_atomic};
 use anyhow::Result;
 
-/// Vector spins `(M, Ly, Lx, 3)`: colour-wheel panels with W and M_z in the captions.
-fn render_vectors(a: &RenderArgs) -> Result<()> {
-    let set = crate::stages::chiral::load(&a.file)?;
+/// The `--index` list (default: the first 16), each checked against the file's length.
+fn pick(a: &RenderArgs, len: usize) -> Result<Vec<usize>> {
     let indices: Vec<usize> = if a.index.is_empty() {
-        (0..set.len().min(16)).collect()
+        (0..len.min(16)).collect()
     } else {
         a.index.clone()
     };
-    if let Some(&bad) = indices.iter().find(|&&i| i >= set.len()) {
-        return Err(usage(format!(
-            "--index {bad} is out of range: {} holds {} configurations",
-            a.file.display(),
-            set.len()
-        )));
+    match indices.iter().find(|&&i| i >= len) {
+        Some(&bad) => Err(usage(format!(
+            "--index {bad} is out of range: {} holds {len} configurations",
+            a.file.display()
+        ))),
+        None => Ok(indices),
     }
+}
+
+/// Vector spins `(M, Ly, Lx, 3)`: colour-wheel panels with W and M_z in the captions.
+fn render_vectors(a: &RenderArgs) -> Result<()> {
+    let set = crate::stages::chiral::load(&a.file)?;
+    let indices = pick(a, set.len())?;
     let lattice = lso_physics::Lattice::new(set.lx, set.ly, a.boundary)?;
     let panels: Vec<(&[[f64; 3]], String)> = indices
         .iter()
@@ -56,18 +61,7 @@ pub fn run(a: RenderArgs) -> Result<()> {
         return render_vectors(&a);
     }
     let set = load_spin_set(&a.file)?;
-    let indices: Vec<usize> = if a.index.is_empty() {
-        (0..set.len().min(16)).collect()
-    } else {
-        a.index.clone()
-    };
-    if let Some(&bad) = indices.iter().find(|&&i| i >= set.len()) {
-        return Err(usage(format!(
-            "--index {bad} is out of range: {} holds {} configurations",
-            a.file.display(),
-            set.len()
-        )));
-    }
+    let indices = pick(&a, set.len())?;
     if a.scale == Some(0) || a.cols == Some(0) {
         return Err(usage("--scale and --cols must be at least 1"));
     }

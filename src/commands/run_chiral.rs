@@ -365,24 +365,7 @@ fn report(
         "Observables of the decoded configurations, computed by lso-physics. Reference: the commensurate spin spiral on this lattice has ε = {:.4}.",
         -cfg.chiral.j * (1.0 + q.cos()) - cfg.chiral.d * q.sin()
     ));
-    let png = charts::lines(
-        &[
-            Series {
-                name: "train loss",
-                points: history.epochs.iter().map(|e| (e.epoch as f64, e.train_loss)).collect(),
-                colour: BLUE,
-            },
-            Series {
-                name: "validation loss",
-                points: history.epochs.iter().map(|e| (e.epoch as f64, e.val_loss)).collect(),
-                colour: ORANGE,
-            },
-        ],
-        "Convolutional VAE training",
-        "epoch",
-        "loss",
-    )?;
-    page.figure(&fig, "vae_training.png", &png, "Losses per epoch.")?;
+    crate::report::training_curves(&mut page, &fig, history, "Convolutional VAE training", false)?;
     let colours = [BLUE, ORANGE, GREEN, RED];
     for (qi, q) in cfg.optimise.objectives.iter().enumerate() {
         let series: Vec<Series> = results

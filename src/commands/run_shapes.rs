@@ -6,7 +6,7 @@ use crate::config::hash_of;
 use crate::config::shapes::{Goal, ShapesRunConfig};
 use crate::config::MethodName;
 use crate::plot::charts::{self, Series};
-use crate::report::{Page, BLUE, GREEN, ORANGE, RED};
+use crate::report::{Page, GREEN, RED};
 use crate::rundir::{write_json, Provenance};
 use crate::stages::shapes::{self as shape_stage, ShapeSet};
 use crate::stages::vae;
@@ -358,24 +358,7 @@ fn report(
     page.table("Summary", &rows);
     page.note(&format!("Metric {metric:?} of the decoded shapes; a circle has isoperimetric ratio 1. Mean over all training shapes: {train_mean:.4}. Valid: non-zero area and no crossing edges."));
 
-    let png = charts::lines(
-        &[
-            Series {
-                name: "train loss",
-                points: history.epochs.iter().map(|e| (e.epoch as f64, e.train_loss)).collect(),
-                colour: BLUE,
-            },
-            Series {
-                name: "validation loss",
-                points: history.epochs.iter().map(|e| (e.epoch as f64, e.val_loss)).collect(),
-                colour: ORANGE,
-            },
-        ],
-        "VAE training",
-        "epoch",
-        "loss",
-    )?;
-    page.figure(&fig, "vae_training.png", &png, "VAE losses per epoch.")?;
+    crate::report::training_curves(&mut page, &fig, history, "VAE training", false)?;
 
     let d = vcfg.latent;
     let pt = |z: &[f64]| (z[0], if d > 1 { z[1] } else { 0.0 });

@@ -52,37 +52,7 @@ fn pca2(latents: &[f32], d: usize) -> (Vec<f64>, [Vec<f64>; 2]) {
 pub fn add(page: &mut Page, fig_dir: &Path, model: &Ising, p: &LsoParts<'_>) -> Result<()> {
     let d = p.vae_config.latent;
     let h = p.history;
-    let png = charts::lines(
-        &[
-            Series {
-                name: "train loss",
-                points: h.epochs.iter().map(|e| (e.epoch as f64, e.train_loss)).collect(),
-                colour: BLUE,
-            },
-            Series {
-                name: "validation loss",
-                points: h.epochs.iter().map(|e| (e.epoch as f64, e.val_loss)).collect(),
-                colour: ORANGE,
-            },
-            Series {
-                name: "validation KL",
-                points: h.epochs.iter().map(|e| (e.epoch as f64, e.val_kl)).collect(),
-                colour: GREEN,
-            },
-        ],
-        "VAE training (ELBO per sample)",
-        "epoch",
-        "loss",
-    )?;
-    page.figure(
-        fig_dir,
-        "vae_training.png",
-        &png,
-        &format!(
-            "VAE losses per epoch; the weights of epoch {} (best validation loss) are kept.",
-            h.best_epoch
-        ),
-    )?;
+    crate::report::training_curves(page, fig_dir, h, "VAE training (ELBO per sample)", true)?;
 
     let r = p.surrogate_report;
     let png = charts::parity(

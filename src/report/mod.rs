@@ -31,6 +31,38 @@ pub struct IsingRun<'a> {
     pub provenance_json: String,
 }
 
+/// Train and validation loss per epoch (plus the validation KL when asked), as a figure.
+pub fn training_curves(
+    page: &mut Page,
+    fig_dir: &Path,
+    history: &lso_nn::train::History,
+    title: &str,
+    with_kl: bool,
+) -> Result<()> {
+    let series = |name, colour, f: fn(&lso_nn::train::EpochRecord) -> f64| charts::Series {
+        name,
+        points: history.epochs.iter().map(|e| (e.epoch as f64, f(e))).collect(),
+        colour,
+    };
+    let mut all = vec![
+        series("train loss", BLUE, |e| e.train_loss),
+        series("validation loss", ORANGE, |e| e.val_loss),
+    ];
+    if with_kl {
+        all.push(series("validation KL", GREEN, |e| e.val_kl));
+    }
+    let png = charts::lines(&all, title, "epoch", "loss")?;
+    page.figure(
+        fig_dir,
+        "vae_training.png",
+        &png,
+        &format!(
+            "Losses per epoch; the weights of epoch {} (best validation loss) are kept.",
+            history.best_epoch
+        ),
+    )
+}
+
 /// One row of the summary table from any result.
 fn row(
     method: &str,
