@@ -4,11 +4,6 @@ use anyhow::Result;
 use std::fmt::Write;
 use std::path::Path;
 
-pub struct Figure {
-    pub file: String,
-    pub caption: String,
-}
-
 pub struct Page {
     title: String,
     body: String,

@@ -4,7 +4,7 @@
 mod html;
 pub mod lso;
 
-pub use html::{Figure, Page};
+pub use html::Page;
 
 use crate::plot::charts::{self, Marker};
 use crate::plot::grid::{self, Panel};
