@@ -19,6 +19,29 @@ fn chromium() -> Option<String> {
     })
 }
 
+/// The DOM of `report` after Chromium loaded it (and ran its load handler).
+fn dump_dom(browser: &str, profile: &Path, report: &Path) -> String {
+    let o = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+        ])
+        .args([
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 fn attr(dom: &str, name: &str) -> Option<String> {
     let start = dom.find(&format!("{name}=\""))? + name.len() + 2;
     Some(dom[start..].split('"').next()?.to_string())
@@ -46,25 +69,7 @@ fn every_report_figure_renders_in_chromium() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let report = t.path().join("r/report.html");
     let profile = t.path().join("chromium-profile");
-    let o = Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-        ])
-        .args([
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", report.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&o.stdout);
+    let dom = dump_dom(&browser, &profile, &report);
     let expected: usize = attr(&dom, "data-figures-expected")
         .expect("report declares its figures")
         .parse()
@@ -77,19 +82,7 @@ fn every_report_figure_renders_in_chromium() {
     );
     // The browser really checks: a missing figure is reported as such.
     std::fs::remove_file(t.path().join("r/report/data_energy.png")).unwrap();
-    let o = Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", report.display()))
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&o.stdout);
+    let dom = dump_dom(&browser, &profile, &report);
     assert_eq!(
         attr(&dom, "data-figures-rendered"),
         Some(format!("{}/{expected}", expected - 1))

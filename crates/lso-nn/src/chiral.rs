@@ -225,14 +225,7 @@ impl Objective for ChiralObjective<'_> {
         let d = self.latent;
         let z = tensor2(data, b, d, &train_device()).require_grad();
         let v = self.value(self.frozen.decode(z.clone(), OutputKind::Linear));
-        let values = to_vec(v.clone().inner());
-        let g = v.sum().backward();
-        let grad = to_vec(z.grad(&g).expect("z requires grad"));
-        Some(Ok(values
-            .into_iter()
-            .enumerate()
-            .map(|(k, v)| (v as f64, grad[k * d..(k + 1) * d].iter().map(|&x| x as f64).collect()))
-            .collect()))
+        Some(Ok(crate::objectives::with_grads(z, v, d)))
     }
 }
 

@@ -27,9 +27,16 @@ fn rows(points: &[Vec<f64>]) -> (Vec<f32>, usize) {
     )
 }
 
-fn grads_of(z: Tensor<2>, objective: Tensor<2>) -> Vec<f32> {
-    let g = objective.sum().backward();
-    to_vec(z.grad(&g).expect("z requires grad"))
+/// Values of `v: [B, 1]` and their gradients with respect to `z: [B, d]`, one pair per row.
+pub(crate) fn with_grads(z: Tensor<2>, v: Tensor<2>, d: usize) -> Vec<(f64, Vec<f64>)> {
+    let values = to_vec(v.clone().inner());
+    let g = v.sum().backward();
+    let grad = to_vec(z.grad(&g).expect("z requires grad"));
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(k, v)| (v as f64, grad[k * d..(k + 1) * d].iter().map(|&x| x as f64).collect()))
+        .collect()
 }
 
 /// `mean + κ · spread` of the surrogate ensemble, in energy units.
@@ -74,13 +81,7 @@ impl Objective for SurrogateObjective<'_> {
         let d = self.dim();
         let z = tensor2(data, b, d, &train_device()).require_grad();
         let v = self.value_tensor(&self.frozen, z.clone());
-        let values = to_vec(v.clone().inner());
-        let g = grads_of(z, v);
-        Some(Ok(values
-            .into_iter()
-            .enumerate()
-            .map(|(k, v)| (v as f64, g[k * d..(k + 1) * d].iter().map(|&x| x as f64).collect()))
-            .collect()))
+        Some(Ok(with_grads(z, v, d)))
     }
 }
 
@@ -194,13 +195,7 @@ impl Objective for EnergyObjective<'_> {
         let d = self.latent;
         let z = tensor2(data, b, d, &train_device()).require_grad();
         let v = self.relaxed(self.frozen.decode(z.clone(), self.output));
-        let values = to_vec(v.clone().inner());
-        let g = grads_of(z, v);
-        Some(Ok(values
-            .into_iter()
-            .enumerate()
-            .map(|(k, v)| (v as f64, g[k * d..(k + 1) * d].iter().map(|&x| x as f64).collect()))
-            .collect()))
+        Some(Ok(with_grads(z, v, d)))
     }
 }
 
@@ -327,14 +322,8 @@ impl Objective for ShapeObjective<'_> {
         let d = self.latent;
         let z = tensor2(data, b, d, &train_device()).require_grad();
         let v = self.metric_tensor(self.coordinates(self.frozen.decode(z.clone(), self.output))) * self.sign;
-        let values = to_vec(v.clone().inner());
-        let g = grads_of(z, v);
+        let rows = with_grads(z, v, d);
         let pen = self.penalties(points);
-        Some(Ok(values
-            .into_iter()
-            .zip(pen)
-            .enumerate()
-            .map(|(k, (v, p))| (v as f64 + p, g[k * d..(k + 1) * d].iter().map(|&x| x as f64).collect()))
-            .collect()))
+        Some(Ok(rows.into_iter().zip(pen).map(|((v, g), p)| (v + p, g)).collect()))
     }
 }
