@@ -306,30 +306,56 @@ pub fn print_nn(rows: &[(String, f64)]) {
 /// Heisenberg–DMI sweeps on 128×128 (J = 1, D = 0.3) at T = 0.5: updates per ns of CPU time,
 /// and one conv-VAE epoch at the default chiral size.
 pub fn chiral(sweeps: usize) -> anyhow::Result<Vec<(String, f64)>> {
-    use lso_physics::heisenberg::{self, ConeMetropolis, Dmi, Heisenberg};
+    use lso_physics::heisenberg::{self, Checkerboard, ConeMetropolis, Dmi, Heisenberg, Isa, LaneRng};
     let l = 128;
     let m = Heisenberg::new(Lattice::new(l, l, Boundary::Periodic)?, 1.0, 0.3, Dmi::Neel, 0.0, 0.0)?;
     let mut rng = stream(3, tag("bench-chiral"), 0);
     let mut s: Vec<[f64; 3]> = (0..l * l).map(|_| heisenberg::random_spin(&mut rng)).collect();
-    let updates = (sweeps * l * l) as f64;
     let mut rows = Vec::new();
-    let c0 = process_cpu_s();
-    for _ in 0..sweeps {
-        heisenberg::heat_bath_sweep(&m, &mut s, 2.0, &mut rng);
-    }
-    rows.push((
-        "heat bath, updates/ns per CPU".to_string(),
-        updates / ((process_cpu_s() - c0) * 1e9),
-    ));
+    let rate = |scalar_sweeps: usize, run: &mut dyn FnMut()| {
+        let c0 = process_cpu_s();
+        run();
+        (scalar_sweeps * l * l) as f64 / ((process_cpu_s() - c0) * 1e9)
+    };
+    // The scalar f64 reference runs a tenth of the sweeps: it is about ten times slower.
+    let few = (sweeps / 10).max(1);
+    let scalar_hb = rate(few, &mut || {
+        for _ in 0..few {
+            heisenberg::heat_bath_sweep(&m, &mut s, 2.0, &mut rng);
+        }
+    });
     let cone = ConeMetropolis::default();
-    let c0 = process_cpu_s();
-    for _ in 0..sweeps {
-        cone.sweep(&m, &mut s, 2.0, &mut rng);
-    }
+    let scalar_metro = rate(few, &mut || {
+        for _ in 0..few {
+            cone.sweep(&m, &mut s, 2.0, &mut rng);
+        }
+    });
+    rows.push(("heat bath, scalar f64, updates/ns per CPU".to_string(), scalar_hb));
     rows.push((
-        "metropolis (cone), updates/ns per CPU".to_string(),
-        updates / ((process_cpu_s() - c0) * 1e9),
+        "metropolis (cone), scalar f64, updates/ns per CPU".to_string(),
+        scalar_metro,
     ));
+    for isa in Isa::available() {
+        let mut cb = Checkerboard::new(&m).expect("even sides");
+        cb.use_isa(isa);
+        cb.load(&s);
+        let mut lanes = LaneRng::from_rng(&mut rng);
+        let hb = rate(sweeps, &mut || {
+            for _ in 0..sweeps {
+                cb.heat_bath_sweep(2.0, &mut lanes);
+            }
+        });
+        let metro = rate(sweeps, &mut || {
+            for _ in 0..sweeps {
+                cb.metropolis_sweep(2.0, cone.cone, &mut lanes);
+            }
+        });
+        let isa = format!("{isa:?}").to_lowercase();
+        rows.push((format!("heat bath, checkerboard f32 {isa}, updates/ns per CPU"), hb));
+        rows.push(("  × scalar".to_string(), hb / scalar_hb));
+        rows.push((format!("metropolis, checkerboard f32 {isa}, updates/ns per CPU"), metro));
+        rows.push(("  × scalar".to_string(), metro / scalar_metro));
+    }
     let cfg = crate::stages::chiral::ChiralDataConfig {
         lx: 32,
         ly: 32,
