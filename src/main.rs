@@ -7,6 +7,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    keep_tensor_buffers_on_the_heap();
     let cli = match lso::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -21,5 +22,19 @@ fn main() -> ExitCode {
             eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
             ExitCode::from(lso::error::exit_code(&e))
         }
+    }
+}
+
+/// burn allocates a fresh buffer for every intermediate tensor. Above glibc's mmap threshold each
+/// is a new mapping that faults in page by page, and a freed heap top is trimmed back to the OS,
+/// so training spent about a sixth of its time in page faults. Keeping large blocks on the heap
+/// makes a conv-VAE epoch about 17% faster; the cost is memory held for reuse.
+fn keep_tensor_buffers_on_the_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only adjusts allocator tunables; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
     }
 }
