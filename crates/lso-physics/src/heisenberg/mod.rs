@@ -247,20 +247,23 @@ pub fn heat_bath_draw<R: Rng + ?Sized>(h: Spin, beta: f64, rng: &mut R) -> Spin 
     if norm < 1e-300 {
         return local;
     }
-    // Rotate ẑ onto ĥ with an orthonormal frame (e1, e2, ĥ).
+    // Rotate ẑ onto ĥ.
     let n = [h[0] / norm, h[1] / norm, h[2] / norm];
+    let (e1, e2) = frame(n);
+    [0, 1, 2].map(|c| local[0] * e1[c] + local[1] * e2[c] + local[2] * n[c])
+}
+
+/// Unit vectors `e1`, `e2` completing the unit `n` to a right-handed orthonormal frame.
+fn frame(n: Spin) -> (Spin, Spin) {
     let helper = if n[0].abs() < 0.9 {
         [1.0, 0.0, 0.0]
     } else {
         [0.0, 1.0, 0.0]
     };
-    let e1 = {
-        let c = cross(helper, n);
-        let l = dot(c, c).sqrt();
-        [c[0] / l, c[1] / l, c[2] / l]
-    };
-    let e2 = cross(n, e1);
-    [0, 1, 2].map(|c| local[0] * e1[c] + local[1] * e2[c] + local[2] * n[c])
+    let c = cross(helper, n);
+    let l = dot(c, c).sqrt();
+    let e1 = [c[0] / l, c[1] / l, c[2] / l];
+    (e1, cross(n, e1))
 }
 
 /// One heat-bath sweep (site order). Anisotropy, not linear in `S_i`, is handled exactly by a
@@ -303,17 +306,7 @@ fn cone_draw<R: Rng + ?Sized>(s: Spin, cone: f64, rng: &mut R) -> Spin {
     let cos_t = 1.0 - rng.random::<f64>() * (1.0 - cos_c);
     let sin_t = (1.0 - cos_t * cos_t).max(0.0).sqrt();
     let phi = 2.0 * PI * rng.random::<f64>();
-    let helper = if s[0].abs() < 0.9 {
-        [1.0, 0.0, 0.0]
-    } else {
-        [0.0, 1.0, 0.0]
-    };
-    let e1 = {
-        let c = cross(helper, s);
-        let l = dot(c, c).sqrt();
-        [c[0] / l, c[1] / l, c[2] / l]
-    };
-    let e2 = cross(s, e1);
+    let (e1, e2) = frame(s);
     let v = [0, 1, 2].map(|c| sin_t * phi.cos() * e1[c] + sin_t * phi.sin() * e2[c] + cos_t * s[c]);
     let l = dot(v, v).sqrt();
     [v[0] / l, v[1] / l, v[2] / l]
@@ -367,20 +360,10 @@ pub fn anneal<R: Rng + ?Sized>(
     };
     cb.load(s);
     let mut lanes = LaneRng::from_rng(rng);
-    let mut cone = ConeMetropolis::default();
-    for &beta in betas {
-        for _ in 0..sweeps {
-            match sampler {
-                HeisenbergSampler::HeatBath => {
-                    cb.heat_bath_sweep(beta, &mut lanes);
-                }
-                HeisenbergSampler::Metropolis => {
-                    let a = cb.metropolis_sweep(beta, cone.cone, &mut lanes);
-                    cone.adapt(a);
-                }
-            }
-        }
-    }
+    schedule(sampler, betas, sweeps, |beta, cone| match cone {
+        None => cb.heat_bath_sweep(beta, &mut lanes) as f64,
+        Some(cone) => cb.metropolis_sweep(beta, cone, &mut lanes),
+    });
     s.copy_from_slice(&cb.spins());
     // Spins are stored as f32; renormalise in f64 so every caller gets unit vectors.
     for v in s.iter_mut() {
@@ -400,21 +383,27 @@ pub fn anneal_scalar<R: Rng + ?Sized>(
     sweeps: usize,
     rng: &mut R,
 ) -> f64 {
+    schedule(sampler, betas, sweeps, |beta, cone| match cone {
+        None => heat_bath_sweep(m, s, beta, rng) as f64,
+        Some(cone) => ConeMetropolis { cone }.sweep(m, s, beta, rng),
+    });
+    m.energy(s)
+}
+
+/// Runs `sweeps` sweeps at each β; `sweep(β, None)` is a heat-bath sweep and `sweep(β, Some(cone))`
+/// a Metropolis sweep returning its acceptance, from which the cone adapts.
+fn schedule(sampler: HeisenbergSampler, betas: &[f64], sweeps: usize, mut sweep: impl FnMut(f64, Option<f64>) -> f64) {
     let mut cone = ConeMetropolis::default();
     for &beta in betas {
         for _ in 0..sweeps {
             match sampler {
                 HeisenbergSampler::HeatBath => {
-                    heat_bath_sweep(m, s, beta, rng);
+                    sweep(beta, None);
                 }
-                HeisenbergSampler::Metropolis => {
-                    let a = cone.sweep(m, s, beta, rng);
-                    cone.adapt(a);
-                }
+                HeisenbergSampler::Metropolis => cone.adapt(sweep(beta, Some(cone.cone))),
             }
         }
     }
-    m.energy(s)
 }
 
 /// A uniformly random unit vector.
