@@ -2,6 +2,7 @@ use super::{load_spin_set, uniform_model};
 use crate::cli::RenderArgs;
 use crate::error::usage;
 use crate::plot::grid::{self, Panel};
+use crate::report::tidy;
 use crate::rundir::{ensure_free, write_atomic};
 use anyhow::Result;
 
@@ -31,7 +32,8 @@ fn render_vectors(a: &RenderArgs) -> Result<()> {
         .map(|&i| {
             let s = set.config(i);
             let w = lso_physics::heisenberg::topological_index(&lattice, s);
-            (s, format!("#{i} W={w:.2} Mz={:.2}", lso_physics::heisenberg::mz(s)))
+            let mz = lso_physics::heisenberg::mz(s);
+            (s, format!("#{i} W={:.2} Mz={:.2}", tidy(w, 2), tidy(mz, 2)))
         })
         .collect();
     let cols = a.cols.unwrap_or_else(|| (panels.len() as f64).sqrt().ceil() as usize);

@@ -5,7 +5,7 @@ use crate::cli::RunArgs;
 use crate::config::chiral::{ChiralRunConfig, Explorer};
 use crate::config::hash_of;
 use crate::plot::charts::{self, Series};
-use crate::report::{Page, BLUE, GREEN, ORANGE, RED};
+use crate::report::{tidy, Page, BLUE, GREEN, ORANGE, RED};
 use crate::rundir::{write_json, Provenance};
 use crate::stages::chiral as data;
 use anyhow::{anyhow, Result};
@@ -220,7 +220,12 @@ pub fn run(mut cfg: ChiralRunConfig, a: &RunArgs) -> Result<()> {
         let o = &r.observed;
         println!(
             "{:<22} {:<11} {:>10.4} {:>8.2} {:>8.3} {:>8.3}",
-            r.objective, r.method, o.energy_per_spin, o.w, o.mz, o.c
+            r.objective,
+            r.method,
+            o.energy_per_spin,
+            tidy(o.w, 2),
+            tidy(o.mz, 3),
+            tidy(o.c, 3)
         );
     }
     for (name, v) in [
@@ -332,9 +337,9 @@ fn report(
             r.objective.clone(),
             r.method.clone(),
             format!("{:.4}", o.energy_per_spin),
-            format!("{:.2}", o.w),
-            format!("{:.3}", o.mz),
-            format!("{:.3}", o.c),
+            format!("{:.2}", tidy(o.w, 2)),
+            format!("{:.3}", tidy(o.mz, 3)),
+            format!("{:.3}", tidy(o.c, 3)),
             r.evaluations.decoder.to_string(),
             format!("{:.1}", r.seconds),
         ]);
@@ -349,9 +354,9 @@ fn report(
             name.into(),
             "".into(),
             format!("{:.4}", mean(&|o| o.energy_per_spin)),
-            format!("{:.2}", mean(&|o| o.w)),
-            format!("{:.3}", mean(&|o| o.mz)),
-            format!("{:.3}", mean(&|o| o.c)),
+            format!("{:.2}", tidy(mean(&|o| o.w), 2)),
+            format!("{:.3}", tidy(mean(&|o| o.mz), 3)),
+            format!("{:.3}", tidy(mean(&|o| o.c), 3)),
             v.len().to_string(),
             "".into(),
         ]);

@@ -31,6 +31,15 @@ pub struct IsingRun<'a> {
     pub provenance_json: String,
 }
 
+/// `v`, or `0.0` when it would print as zero with `decimals` places: no "−0.00" in tables.
+pub fn tidy(v: f64, decimals: i32) -> f64 {
+    if v.abs() < 0.5 * 10f64.powi(-decimals) {
+        0.0
+    } else {
+        v
+    }
+}
+
 /// Train and validation loss per epoch (plus the validation KL when asked), as a figure.
 pub fn training_curves(
     page: &mut Page,
