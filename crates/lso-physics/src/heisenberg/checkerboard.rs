@@ -518,8 +518,8 @@ mod tests {
     /// mean energy per spin (batch means, 4σ).
     #[test]
     fn checkerboard_and_scalar_sweeps_agree_on_the_mean_energy() {
-        use crate::heisenberg::{heat_bath_sweep, ConeMetropolis};
-        use crate::stats::batch_means;
+        use crate::heisenberg::heat_bath_sweep;
+        use crate::heisenberg::tests::mean_energy;
         let m = Heisenberg::new(
             Lattice::new(6, 6, Boundary::Periodic).unwrap(),
             1.0,
@@ -533,34 +533,21 @@ mod tests {
         let n = 36.0;
         let mut rng = stream(12, tag("cb-agree"), 0);
         let mut s = vec![[0.0, 0.0, 1.0]; 36];
-        let mut e_ref = Vec::new();
-        for t in 0..40_000 {
+        let reference = mean_energy(40_000, 1000, false, |_| {
             heat_bath_sweep(&m, &mut s, beta, &mut rng);
-            if t >= 1000 {
-                e_ref.push(m.energy(&s) / n);
-            }
-        }
-        let reference = batch_means(&e_ref, 50);
+            (1.0, m.energy(&s) / n)
+        });
         for metropolis in [false, true] {
             let mut cb = Checkerboard::new(&m).unwrap();
             cb.load(&vec![[0.0, 0.0, 1.0]; 36]);
             let mut lanes = LaneRng::from_rng(&mut rng);
-            let mut cone = ConeMetropolis::default();
-            let mut e = Vec::new();
-            for t in 0..40_000 {
-                if metropolis {
-                    let a = cb.metropolis_sweep(beta, cone.cone, &mut lanes);
-                    if t < 1000 {
-                        cone.adapt(a);
-                    }
-                } else {
-                    cb.heat_bath_sweep(beta, &mut lanes);
-                }
-                if t >= 1000 {
-                    e.push(m.energy(&cb.spins()) / n);
-                }
-            }
-            let fast = batch_means(&e, 50);
+            let fast = mean_energy(40_000, 1000, metropolis, |cone| {
+                let acc = match cone {
+                    Some(cone) => cb.metropolis_sweep(beta, cone, &mut lanes),
+                    None => cb.heat_bath_sweep(beta, &mut lanes) as f64,
+                };
+                (acc, m.energy(&cb.spins()) / n)
+            });
             let z = (fast.mean - reference.mean).abs() / (fast.err.powi(2) + reference.err.powi(2)).sqrt();
             assert!(z < 4.0, "metropolis = {metropolis}: {fast:?} vs scalar {reference:?}");
             assert!(fast.err < 0.005, "{fast:?}");

@@ -579,11 +579,33 @@ mod tests {
         );
     }
 
+    /// Mean and batch-means error of the energy per spin over `sweeps` calls of `sweep`, after
+    /// `burn_in`. `sweep(None)` is a heat-bath sweep, `sweep(Some(cone))` a Metropolis one; each
+    /// returns its acceptance and the energy after it. The cone adapts during burn-in only.
+    pub(super) fn mean_energy(
+        sweeps: usize,
+        burn_in: usize,
+        metropolis: bool,
+        mut sweep: impl FnMut(Option<f64>) -> (f64, f64),
+    ) -> crate::stats::Estimate {
+        let mut cone = ConeMetropolis::default();
+        let mut e = Vec::new();
+        for t in 0..sweeps {
+            let (acceptance, energy) = sweep(metropolis.then_some(cone.cone));
+            if metropolis && t < burn_in {
+                cone.adapt(acceptance);
+            }
+            if t >= burn_in {
+                e.push(energy);
+            }
+        }
+        crate::stats::batch_means(&e, 50)
+    }
+
     /// Heat bath and cone Metropolis sample the same distribution: the mean energy of a small
     /// chiral torus at T = 1 agrees within 4 combined standard errors.
     #[test]
     fn heat_bath_and_metropolis_agree() {
-        use crate::stats::batch_means;
         let m = Heisenberg::new(
             Lattice::new(4, 4, Boundary::Periodic).unwrap(),
             1.0,
@@ -594,26 +616,17 @@ mod tests {
         )
         .unwrap();
         let mut rng = stream(12, tag("heis-agree"), 0);
-        let run = |metropolis: bool, rng: &mut crate::rng::SimRng| {
+        let mut run = |metropolis: bool| {
             let mut s = vec![[0.0, 0.0, 1.0]; 16];
-            let mut cone = ConeMetropolis::default();
-            let mut e = Vec::new();
-            for k in 0..60_000 {
-                if metropolis {
-                    let a = cone.sweep(&m, &mut s, 1.0, rng);
-                    if k < 1000 {
-                        cone.adapt(a);
-                    }
-                } else {
-                    heat_bath_sweep(&m, &mut s, 1.0, rng);
-                }
-                if k >= 1000 {
-                    e.push(m.energy(&s) / 16.0);
-                }
-            }
-            batch_means(&e, 50)
+            mean_energy(60_000, 1000, metropolis, |cone| {
+                let acc = match cone {
+                    Some(cone) => ConeMetropolis { cone }.sweep(&m, &mut s, 1.0, &mut rng),
+                    None => heat_bath_sweep(&m, &mut s, 1.0, &mut rng) as f64,
+                };
+                (acc, m.energy(&s) / 16.0)
+            })
         };
-        let (a, b) = (run(false, &mut rng), run(true, &mut rng));
+        let (a, b) = (run(false), run(true));
         let z = (a.mean - b.mean).abs() / (a.err.powi(2) + b.err.powi(2)).sqrt();
         assert!(z < 4.0, "heat bath {a:?} vs metropolis {b:?}");
         assert!(a.err < 0.01 && b.err < 0.01);
