@@ -54,8 +54,11 @@ lso inverse data/spins.npy --method pseudolikelihood --params uniform --out fit\
 lso inverse data/spins.npy --method boltzmann --params full --steps 2000 --out fit-full\n  \
 lso inverse examples/ising-T2.6.png --size 32 --tiles 4 --boundary open --out fit-image")]
     Inverse(InverseArgs),
-    /// Measure throughput: sampler sweeps, inverse fits
-    #[command(after_help = "Examples:\n  lso bench sweeps --size 1024\n  lso bench inverse")]
+    /// Measure throughput: sampler sweeps, inverse fits, networks, chiral-magnet samplers
+    #[command(
+        after_help = "Examples:\n  lso bench sweeps --size 1024\n  lso bench inverse\n  lso bench chiral          \
+# Heisenberg sweeps per instruction set (at least 200), conv-VAE epoch"
+    )]
     Bench(BenchArgs),
 }
 
