@@ -1,7 +1,9 @@
 //! The periodic convolutional VAE of Park et al. (seed 001): circular padding before every
-//! 3×3 convolution (burn has none built in: it is assembled from `narrow` + `cat`, so gradients
-//! flow), conv + ReLU + 2×2 max-pool stages in the encoder, a dense bottleneck, and nearest
-//! upsampling + conv stages in the decoder, whose output is normalised to a unit vector per site.
+//! 3×3 convolution, conv + ReLU + 2×2 max-pool stages in the encoder, a dense bottleneck, and
+//! nearest upsampling + conv stages in the decoder, whose output is normalised to a unit vector
+//! per site. Each padded convolution runs as one fused operation ([`crate::periodic`]); burn has
+//! no circular padding, and [`circular_pad`] (`narrow` + `cat`) is the reference it is tested
+//! against.
 //! Inputs and outputs are flattened `(L, L, 3)` spin fields, as in `spins.npy`.
 
 use crate::train::{seeded, Autoencoder};
@@ -22,6 +24,13 @@ pub fn circular_pad(x: Tensor<4>, p: usize) -> Tensor<4> {
     let [_, _, h, w] = x.dims();
     let x = Tensor::cat(vec![x.clone().narrow(3, w - p, p), x.clone(), x.narrow(3, 0, p)], 3);
     Tensor::cat(vec![x.clone().narrow(2, h - p, p), x.clone(), x.narrow(2, 0, p)], 2)
+}
+
+/// `c` applied with periodic boundaries by the fused operation of [`crate::periodic`]; `c` holds
+/// the weights (every conv here has a bias).
+fn periodic_conv(c: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let bias = c.bias.as_ref().expect("conv stages have a bias").val();
+    crate::periodic::periodic_conv3x3(x, c.weight.val(), bias)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -119,7 +128,7 @@ impl Autoencoder for ConvVae {
         let b = x.dims()[0];
         let mut h = x.reshape([b, self.size, self.size, 3]).permute([0, 3, 1, 2]);
         for c in &self.encoder {
-            h = self.pool.forward(relu(c.forward(circular_pad(h, 1))));
+            h = self.pool.forward(relu(periodic_conv(c, h)));
         }
         let flat: Tensor<2> = h.flatten(1, 3);
         (self.mu.forward(flat.clone()), self.log_var.forward(flat))
@@ -131,7 +140,7 @@ impl Autoencoder for ConvVae {
         let mut h = relu(self.expand.forward(z)).reshape([b, self.last, small, small]);
         let n = self.decoder.len();
         for (k, c) in self.decoder.iter().enumerate() {
-            h = c.forward(circular_pad(self.up.forward(h), 1));
+            h = periodic_conv(c, self.up.forward(h));
             if k + 1 < n {
                 h = relu(h);
             }

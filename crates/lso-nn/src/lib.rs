@@ -5,7 +5,8 @@
 //!   [`train::train_vae`]; weights saved as safetensors with the JSON config beside them
 //!   ([`checkpoint`]).
 //! - [`conv::ConvVae`]: the periodic convolutional VAE of seed 001 (circular padding, unit-spin
-//!   output), trained by the same loop through the [`train::Autoencoder`] trait.
+//!   output), trained by the same loop through the [`train::Autoencoder`] trait; its convolutions
+//!   are [`periodic::periodic_conv3x3`], a fused burn extension op with its own backward pass.
 //! - [`Surrogate`]: an ensemble of MLPs `h(z) ≈ E(decode(z))` on standardised targets; the
 //!   ensemble spread measures where the surrogate does not know.
 //! - [`objectives`]: the surrogate, and the exact energy of the decoded configuration, relaxed
@@ -23,6 +24,7 @@ pub mod conv;
 pub mod error;
 mod layers;
 pub mod objectives;
+pub mod periodic;
 pub mod surrogate;
 pub mod train;
 pub mod vae;
