@@ -305,7 +305,8 @@ pub fn print_nn(rows: &[(String, f64)]) {
 
 /// Heisenberg–DMI sweeps on 128×128 (J = 1, D = 0.3) at T = 0.5, in updates per ns of CPU time
 /// (`lso bench chiral` asks for at least 200 sweeps: fewer give unsteady figures), and one
-/// conv-VAE epoch at the default chiral size.
+/// conv-VAE epoch at the default chiral size, with the fused periodic convolution and with
+/// burn's own padding + conv2d as the in-process baseline.
 pub fn chiral(sweeps: usize) -> anyhow::Result<Vec<(String, f64)>> {
     use lso_physics::heisenberg::{self, Checkerboard, ConeMetropolis, Dmi, Heisenberg, Isa, LaneRng};
     let l = 128;
@@ -375,23 +376,30 @@ pub fn chiral(sweeps: usize) -> anyhow::Result<Vec<(String, f64)>> {
         beta: 0.001,
         ..Default::default()
     };
-    let (_, h) = lso_nn::train::train_autoencoder(
-        vcfg.init(0, &lso_nn::train_device())?,
-        vcfg.input(),
-        vcfg.latent,
-        lso_nn::OutputKind::Linear,
-        &t,
-        &x,
-        0,
-        &mut |_| {},
-    )?;
     // The median of the epochs after the first (which pays for first-touch allocations), the
     // figure benches/reference/conv_vae_torch.py prints for PyTorch.
-    let mut steady: Vec<f64> = h.epochs.iter().skip(1).map(|e| e.seconds).collect();
-    steady.sort_by(f64::total_cmp);
-    rows.push((
-        "conv VAE epoch, 400 × 32×32×3, batch 16 (s)".to_string(),
-        steady[steady.len() / 2],
-    ));
+    let epoch = |fused: bool| -> anyhow::Result<f64> {
+        let mut vae = vcfg.init(0, &lso_nn::train_device())?;
+        vae.fused = fused;
+        let input = vcfg.input();
+        let (_, h) = lso_nn::train::train_autoencoder(
+            vae,
+            input,
+            vcfg.latent,
+            lso_nn::OutputKind::Linear,
+            &t,
+            &x,
+            0,
+            &mut |_| {},
+        )?;
+        let mut steady: Vec<f64> = h.epochs.iter().skip(1).map(|e| e.seconds).collect();
+        steady.sort_by(f64::total_cmp);
+        Ok(steady[steady.len() / 2])
+    };
+    let composite = epoch(false)?;
+    let fused = epoch(true)?;
+    rows.push(("conv VAE epoch 400 × 32², burn pad + conv2d (s)".to_string(), composite));
+    rows.push(("conv VAE epoch 400 × 32², fused periodic conv (s)".to_string(), fused));
+    rows.push(("  × faster than pad + conv2d".to_string(), composite / fused));
     Ok(rows)
 }

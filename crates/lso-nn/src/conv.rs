@@ -26,11 +26,14 @@ pub fn circular_pad(x: Tensor<4>, p: usize) -> Tensor<4> {
     Tensor::cat(vec![x.clone().narrow(2, h - p, p), x.clone(), x.narrow(2, 0, p)], 2)
 }
 
-/// `c` applied with periodic boundaries by the fused operation of [`crate::periodic`]; `c` holds
-/// the weights (every conv here has a bias).
-fn periodic_conv(c: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+/// `c` applied with periodic boundaries; `c` holds the weights (every conv here has a bias).
+fn periodic_conv(c: &Conv2d, x: Tensor<4>, fused: bool) -> Tensor<4> {
     let bias = c.bias.as_ref().expect("conv stages have a bias").val();
-    crate::periodic::periodic_conv3x3(x, c.weight.val(), bias)
+    if fused {
+        crate::periodic::periodic_conv3x3(x, c.weight.val(), bias)
+    } else {
+        crate::periodic::composite_periodic_conv3x3(x, c.weight.val(), bias)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -106,6 +109,7 @@ impl ConvVaeConfig {
                 .init(),
             size: self.size,
             last,
+            fused: true,
         })
     }
 }
@@ -121,6 +125,9 @@ pub struct ConvVae {
     up: Interpolate2d,
     size: usize,
     last: usize,
+    /// Run each padded convolution as the fused operation (the default) or as burn's
+    /// `narrow` + `cat` + `conv2d` (`lso bench chiral` times both).
+    pub fused: bool,
 }
 
 impl Autoencoder for ConvVae {
@@ -128,7 +135,7 @@ impl Autoencoder for ConvVae {
         let b = x.dims()[0];
         let mut h = x.reshape([b, self.size, self.size, 3]).permute([0, 3, 1, 2]);
         for c in &self.encoder {
-            h = self.pool.forward(relu(periodic_conv(c, h)));
+            h = self.pool.forward(relu(periodic_conv(c, h, self.fused)));
         }
         let flat: Tensor<2> = h.flatten(1, 3);
         (self.mu.forward(flat.clone()), self.log_var.forward(flat))
@@ -140,7 +147,7 @@ impl Autoencoder for ConvVae {
         let mut h = relu(self.expand.forward(z)).reshape([b, self.last, small, small]);
         let n = self.decoder.len();
         for (k, c) in self.decoder.iter().enumerate() {
-            h = periodic_conv(c, self.up.forward(h));
+            h = periodic_conv(c, self.up.forward(h), self.fused);
             if k + 1 < n {
                 h = relu(h);
             }
