@@ -381,10 +381,9 @@ pub fn chiral(sweeps: usize) -> anyhow::Result<Vec<(String, f64)>> {
     let epoch = |fused: bool| -> anyhow::Result<f64> {
         let mut vae = vcfg.init(0, &lso_nn::train_device())?;
         vae.fused = fused;
-        let input = vcfg.input();
         let (_, h) = lso_nn::train::train_autoencoder(
             vae,
-            input,
+            vcfg.input(),
             vcfg.latent,
             lso_nn::OutputKind::Linear,
             &t,

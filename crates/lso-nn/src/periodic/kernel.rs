@@ -27,6 +27,14 @@ impl Dims {
     pub fn elements(&self) -> usize {
         self.batch * self.sample()
     }
+
+    /// Chunked loops below need every size positive; the networks never build an empty layer.
+    fn assert_non_empty(&self, c_out: usize) {
+        assert!(
+            self.elements() > 0 && c_out > 0,
+            "empty periodic convolution: {self:?} to {c_out} channels"
+        );
+    }
 }
 
 /// Writes the periodic im2col of one sample `x` (`c × h × w`): row `(c, ky, kx)` holds the plane
@@ -74,13 +82,9 @@ fn matmul(
 ) {
     // Bounds of the strided views, so the unsafe call below reads and writes inside the slices.
     let last = |rows: usize, cols: usize, rs: usize, cs: usize| (rows - 1) * rs + (cols - 1) * cs;
-    if m == 0 || n == 0 {
-        return;
-    }
+    assert!(m > 0 && n > 0 && k > 0, "empty product");
     assert!(last(m, n, dst_rs, 1) < dst.len());
-    if k > 0 {
-        assert!(last(m, k, lhs_rs, lhs_cs) < lhs.len() && last(k, n, rhs_rs, rhs_cs) < rhs.len());
-    }
+    assert!(last(m, k, lhs_rs, lhs_cs) < lhs.len() && last(k, n, rhs_rs, rhs_cs) < rhs.len());
     // SAFETY: every index the strides reach is inside its slice (asserted above); `dst` is a
     // unique borrow, so it aliases neither operand.
     unsafe {
@@ -114,12 +118,10 @@ pub fn forward(x: &[f32], dims: Dims, w: &[f32], b: Option<&[f32]>, c_out: usize
     let (n, k) = (dims.plane(), dims.channels * 9);
     assert_eq!(x.len(), dims.elements(), "input length");
     assert_eq!(w.len(), c_out * k, "weight length");
+    dims.assert_non_empty(c_out);
     let mut y = vec![0.0f32; dims.batch * c_out * n];
-    if n == 0 || c_out == 0 {
-        return y;
-    }
     y.par_chunks_mut(c_out * n)
-        .zip(x.par_chunks(dims.sample().max(1)))
+        .zip(x.par_chunks(dims.sample()))
         .for_each_init(
             || vec![0.0f32; k * n],
             |cols, (ys, xs)| {
@@ -160,29 +162,28 @@ pub fn param_grads(x: &[f32], dims: Dims, g: &[f32], c_out: usize) -> (Vec<f32>,
     let (n, k) = (dims.plane(), dims.channels * 9);
     assert_eq!(x.len(), dims.elements(), "input length");
     assert_eq!(g.len(), dims.batch * c_out * n, "gradient length");
+    dims.assert_non_empty(c_out);
     let mut partial = vec![0.0f32; dims.batch * c_out * k];
-    if n > 0 && k > 0 && c_out > 0 {
-        partial
-            .par_chunks_mut(c_out * k)
-            .zip(x.par_chunks(dims.sample()).zip(g.par_chunks(c_out * n)))
-            .for_each_init(
-                || vec![0.0f32; k * n],
-                |cols, (dw, (xs, gs))| {
-                    im2col(xs, dims.channels, dims.height, dims.width, cols);
-                    // dW_s = G_s (c_out × n) · colsᵀ (n × k).
-                    matmul(c_out, k, n, dw, k, false, gs, (n, 1), cols, (1, n));
-                },
-            );
-    }
+    partial
+        .par_chunks_mut(c_out * k)
+        .zip(x.par_chunks(dims.sample()).zip(g.par_chunks(c_out * n)))
+        .for_each_init(
+            || vec![0.0f32; k * n],
+            |cols, (dw, (xs, gs))| {
+                im2col(xs, dims.channels, dims.height, dims.width, cols);
+                // dW_s = G_s (c_out × n) · colsᵀ (n × k).
+                matmul(c_out, k, n, dw, k, false, gs, (n, 1), cols, (1, n));
+            },
+        );
     let mut dw = vec![0.0f32; c_out * k];
-    for p in partial.chunks(c_out * k.max(1)) {
+    for p in partial.chunks(c_out * k) {
         for (a, b) in dw.iter_mut().zip(p) {
             *a += b;
         }
     }
     let mut db = vec![0.0f32; c_out];
-    for gs in g.chunks(c_out * n.max(1)) {
-        for (d, row) in db.iter_mut().zip(gs.chunks(n.max(1))) {
+    for gs in g.chunks(c_out * n) {
+        for (d, row) in db.iter_mut().zip(gs.chunks(n)) {
             *d += row.iter().sum::<f32>();
         }
     }
