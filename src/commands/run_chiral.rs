@@ -4,8 +4,8 @@
 use crate::cli::RunArgs;
 use crate::config::chiral::{ChiralRunConfig, Explorer};
 use crate::config::hash_of;
-use crate::plot::charts::{self, Series};
-use crate::report::{tidy, Page, BLUE, GREEN, ORANGE, RED};
+use crate::plot::charts::{self, Sample, Series};
+use crate::report::{tidy, Page, BLACK, BLUE, GREEN, GREY, ORANGE, PURPLE};
 use crate::rundir::{write_json, Provenance};
 use crate::stages::chiral as data;
 use anyhow::{anyhow, Result};
@@ -17,6 +17,7 @@ use lso_nn::{checkpoint, OutputKind};
 use lso_opt::{driver, Adam, Constrained, Constraint, Genetic, Optimiser, Stochastic};
 use lso_physics::heisenberg::{self, Heisenberg, Spin};
 use lso_physics::rng::{mix, tag};
+use plotters::style::RGBColor;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -237,19 +238,34 @@ pub fn run(mut cfg: ChiralRunConfig, a: &RunArgs) -> Result<()> {
         let (wm, wmax, _) = stat(v, &|o| o.w.abs());
         println!("{name:<22} ε mean {em:.4} min {emin:.4}; |W| mean {wm:.2} max {wmax:.0}");
     }
-    let q = 2.0
-        * std::f64::consts::PI
-        * (cfg.chiral.lx as f64 / (2.0 * std::f64::consts::PI / (cfg.chiral.d / cfg.chiral.j).atan())).round()
-        / cfg.chiral.lx as f64;
     println!(
         "commensurate spiral on {}×{}: ε = {:.4}",
         cfg.chiral.lx,
         cfg.chiral.ly,
-        -cfg.chiral.j * (1.0 + q.cos()) - cfg.chiral.d * q.sin()
+        spiral_reference(&cfg)
     );
     println!("report: {}", html.display());
     println!("run directory: {}", dir.display());
     Ok(())
+}
+
+/// One colour per explorer in every figure.
+fn method_colour(method: &str) -> RGBColor {
+    match method {
+        "adam" => BLUE,
+        "genetic" => ORANGE,
+        _ => GREEN,
+    }
+}
+
+/// The reference energy per spin: the best commensurate spin spiral along either axis.
+fn spiral_reference(cfg: &ChiralRunConfig) -> f64 {
+    let (j, d) = (cfg.chiral.j, cfg.chiral.d);
+    heisenberg::commensurate_spiral_energy(j, d, cfg.chiral.lx).min(heisenberg::commensurate_spiral_energy(
+        j,
+        d,
+        cfg.chiral.ly,
+    ))
 }
 
 fn explore(
@@ -362,29 +378,19 @@ fn report(
         ]);
     }
     page.table("Summary", &rows);
-    let l = cfg.chiral.lx as f64;
-    let q =
-        2.0 * std::f64::consts::PI * (l / (2.0 * std::f64::consts::PI / (cfg.chiral.d / cfg.chiral.j).atan())).round()
-            / l;
+    let spiral = spiral_reference(cfg);
     page.note(&format!(
-        "Observables of the decoded configurations, computed by lso-physics. Reference: the commensurate spin spiral on this lattice has ε = {:.4}.",
-        -cfg.chiral.j * (1.0 + q.cos()) - cfg.chiral.d * q.sin()
+        "Observables of the decoded configurations, computed by lso-physics. Reference: the commensurate spin spiral on this lattice has ε = {spiral:.4}."
     ));
     crate::report::training_curves(&mut page, &fig, history, "Convolutional VAE training", false)?;
-    let colours = [BLUE, ORANGE, GREEN, RED];
     for (qi, q) in cfg.optimise.objectives.iter().enumerate() {
         let series: Vec<Series> = results
             .iter()
             .filter(|r| r.objective == q.name())
-            .enumerate()
-            .map(|(k, r)| Series {
-                name: match r.method.as_str() {
-                    "adam" => "adam",
-                    "genetic" => "genetic",
-                    _ => "stochastic",
-                },
+            .map(|r| Series {
+                name: &r.method,
                 points: r.trace.iter().map(|&(e, v)| (e as f64, v)).collect(),
-                colour: colours[k % 4],
+                colour: method_colour(&r.method),
             })
             .collect();
         let png = charts::lines(
@@ -427,49 +433,70 @@ fn report(
         &png,
         "The best configuration of each objective and explorer (hue: in-plane angle; white up, black down).",
     )?;
-    let optimised: Vec<f64> = results
-        .iter()
-        .filter(|r| r.objective == "max W")
-        .map(|r| r.observed.w)
-        .collect();
-    for (name, f, file) in [
+    // The seed's Figs. 3–5: data, raw decoded samples and the optimised configurations.
+    for (name, f, objective, file) in [
         (
             "W",
             (&|o: &Observed| o.w) as &dyn Fn(&Observed) -> f64,
+            "max W",
             "w_distribution.png",
         ),
-        ("ε", &|o: &Observed| o.energy_per_spin, "energy_distribution.png"),
+        (
+            "ε",
+            &|o: &Observed| o.energy_per_spin,
+            "min energy",
+            "energy_distribution.png",
+        ),
     ] {
-        let mut all: Vec<f64> = data_obs.iter().map(f).collect();
-        all.extend(prior_obs.iter().map(f));
-        let markers: Vec<charts::Marker> = if name == "W" {
-            optimised
-                .iter()
-                .map(|&w| charts::Marker {
-                    x: w,
-                    label: "optimised (max W)",
-                    colour: RED,
-                })
-                .collect()
-        } else {
-            results
-                .iter()
-                .filter(|r| r.objective == "min energy")
-                .map(|r| charts::Marker {
-                    x: r.observed.energy_per_spin,
-                    label: "optimised (min ε)",
-                    colour: RED,
-                })
-                .collect()
-        };
-        let png = charts::histogram(
-            &all,
+        let data: Vec<f64> = data_obs.iter().map(f).collect();
+        let prior: Vec<f64> = prior_obs.iter().map(f).collect();
+        let samples = [
+            Sample {
+                name: "training data",
+                values: &data,
+                colour: GREY,
+            },
+            Sample {
+                name: "decoded prior",
+                values: &prior,
+                colour: PURPLE,
+            },
+        ];
+        let labels: Vec<String> = results
+            .iter()
+            .filter(|r| r.objective == objective)
+            .map(|r| format!("{} ({objective})", r.method))
+            .collect();
+        let mut markers: Vec<charts::Marker> = results
+            .iter()
+            .filter(|r| r.objective == objective)
+            .zip(&labels)
+            .map(|(r, label)| charts::Marker {
+                x: f(&r.observed),
+                label,
+                colour: method_colour(&r.method),
+            })
+            .collect();
+        if name == "ε" {
+            markers.push(charts::Marker {
+                x: spiral,
+                label: "commensurate spiral",
+                colour: BLACK,
+            });
+        }
+        let png = charts::histograms(
+            &samples,
             30,
-            &format!("{name} of the training data and decoded prior samples"),
+            &format!("{name}: training data, decoded prior samples, optimised"),
             name,
             &markers,
         )?;
-        page.figure(&fig, file, &png, &format!("Distribution of {name} over training data and decoded prior samples together; red lines: optimised configurations."))?;
+        page.figure(
+            &fig,
+            file,
+            &png,
+            &format!("Distribution of {name} over the training data and over decoded samples of the prior (each as a fraction of its set); lines: the best configuration of each explorer on {objective}."),
+        )?;
     }
     let path = dir.join("report.html");
     crate::rundir::write_atomic(&path, page.render().as_bytes())?;

@@ -28,25 +28,77 @@ fn range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
 
 /// A histogram of `values` with optional vertical markers.
 pub fn histogram(values: &[f64], bins: usize, title: &str, x_label: &str, markers: &[Marker<'_>]) -> Result<Vec<u8>> {
-    let (lo, hi) = range_of(values.iter().copied().chain(markers.iter().map(|m| m.x)));
+    let one = Sample {
+        name: "",
+        values,
+        colour: RGBColor(70, 110, 180),
+    };
+    histograms(&[one], bins, title, x_label, markers)
+}
+
+/// A named set of values for [`histograms`].
+pub struct Sample<'a> {
+    pub name: &'a str,
+    pub values: &'a [f64],
+    pub colour: RGBColor,
+}
+
+/// Overlaid histograms on shared bins, with optional vertical markers. One sample is drawn in
+/// counts; several are drawn as fractions of their own size, translucent, so sets of different
+/// sizes compare.
+pub fn histograms(
+    samples: &[Sample<'_>],
+    bins: usize,
+    title: &str,
+    x_label: &str,
+    markers: &[Marker<'_>],
+) -> Result<Vec<u8>> {
+    let all = samples.iter().flat_map(|s| s.values.iter().copied());
+    let (lo, hi) = range_of(all.chain(markers.iter().map(|m| m.x)));
     let width = (hi - lo) / bins as f64;
-    let mut counts = vec![0usize; bins];
-    for &v in values {
-        counts[(((v - lo) / width) as usize).min(bins - 1)] += 1;
-    }
-    let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.1;
+    let several = samples.len() > 1;
+    let heights: Vec<Vec<f64>> = samples
+        .iter()
+        .map(|s| {
+            let mut counts = vec![0.0f64; bins];
+            for &v in s.values {
+                counts[(((v - lo) / width) as usize).min(bins - 1)] += 1.0;
+            }
+            if several {
+                let n = s.values.len().max(1) as f64;
+                counts.iter_mut().for_each(|c| *c /= n);
+            }
+            counts
+        })
+        .collect();
+    let top = heights.iter().flatten().fold(0.0f64, |a, &b| a.max(b));
+    let top = if top > 0.0 { top * 1.1 } else { 1.0 };
     register_fonts();
     let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
     {
         let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
         let err = |e: &dyn std::fmt::Display| anyhow!("drawing {title}: {e}");
-        let mut chart = draw_frame(&area, title, (lo, hi), (0.0, top), x_label, "count")?;
-        chart
-            .draw_series(counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(b, &c)| {
-                let x0 = lo + b as f64 * width;
-                Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], RGBColor(70, 110, 180).filled())
-            }))
-            .map_err(|e| err(&e))?;
+        let y_label = if several { "fraction" } else { "count" };
+        let mut chart = draw_frame(&area, title, (lo, hi), (0.0, top), x_label, y_label)?;
+        for (s, h) in samples.iter().zip(&heights) {
+            let fill = if several {
+                s.colour.mix(0.55).filled()
+            } else {
+                s.colour.filled()
+            };
+            let drawn = chart
+                .draw_series(h.iter().enumerate().filter(|(_, &c)| c > 0.0).map(|(b, &c)| {
+                    let x0 = lo + b as f64 * width;
+                    Rectangle::new([(x0, 0.0), (x0 + width, c)], fill)
+                }))
+                .map_err(|e| err(&e))?;
+            if several {
+                let colour = s.colour;
+                drawn
+                    .label(s.name)
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], colour.mix(0.55).filled()));
+            }
+        }
         for m in markers {
             let colour = m.colour;
             chart
@@ -55,7 +107,7 @@ pub fn histogram(values: &[f64], bins: usize, title: &str, x_label: &str, marker
                 .label(m.label)
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
         }
-        if !markers.is_empty() {
+        if several || !markers.is_empty() {
             legend(&mut chart, SeriesLabelPosition::UpperRight, title)?;
         }
         area.present().map_err(|e| err(&e))?;
@@ -134,11 +186,28 @@ fn draw_frame<'a, 'b>(
         .configure_mesh()
         .x_desc(x_label)
         .y_desc(y_label)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .light_line_style(WHITE)
         .label_style(("sans-serif", 13))
         .draw()
         .map_err(|e| anyhow!("drawing {title}: {e}"))?;
     Ok(chart)
+}
+
+/// A tick label without plotters' fixed trailing ".0": "200", "-2.03", "1.5e-5".
+fn tick(v: &f64) -> String {
+    let v = *v;
+    if v == 0.0 {
+        "0".to_string()
+    } else if v.fract() == 0.0 && v.abs() < 1e9 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1e-3 && v.abs() < 1e9 {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{v:.1e}")
+    }
 }
 
 /// Draws the legend box of a chart's labelled series.
@@ -263,4 +332,25 @@ pub fn trajectories(
         area.present().map_err(|e| err(&e))?;
     }
     encode_png(rgb, WIDTH, HEIGHT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tick;
+
+    #[test]
+    fn tick_labels_drop_trailing_zeros() {
+        let cases = [
+            (200.0, "200"),
+            (-2.03, "-2.03"),
+            (-0.0, "0"),
+            (0.25, "0.25"),
+            (0.1 + 0.2, "0.3"),
+            (1.5e-5, "1.5e-5"),
+            (1800.0, "1800"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(tick(&v), want, "{v}");
+        }
+    }
 }

@@ -18,6 +18,9 @@ pub(crate) const RED: RGBColor = RGBColor(200, 40, 40);
 pub(crate) const GREEN: RGBColor = RGBColor(30, 140, 60);
 pub(crate) const BLUE: RGBColor = RGBColor(70, 110, 180);
 pub(crate) const ORANGE: RGBColor = RGBColor(220, 130, 30);
+pub(crate) const GREY: RGBColor = RGBColor(120, 120, 120);
+pub(crate) const PURPLE: RGBColor = RGBColor(150, 90, 170);
+pub(crate) const BLACK: RGBColor = RGBColor(20, 20, 20);
 
 /// What the Ising run's report shows.
 pub struct IsingRun<'a> {
