@@ -260,12 +260,8 @@ fn method_colour(method: &str) -> RGBColor {
 
 /// The reference energy per spin: the best commensurate spin spiral along either axis.
 fn spiral_reference(cfg: &ChiralRunConfig) -> f64 {
-    let (j, d) = (cfg.chiral.j, cfg.chiral.d);
-    heisenberg::commensurate_spiral_energy(j, d, cfg.chiral.lx).min(heisenberg::commensurate_spiral_energy(
-        j,
-        d,
-        cfg.chiral.ly,
-    ))
+    let spiral = |l| heisenberg::commensurate_spiral_energy(cfg.chiral.j, cfg.chiral.d, l);
+    spiral(cfg.chiral.lx).min(spiral(cfg.chiral.ly))
 }
 
 fn explore(
