@@ -32,14 +32,17 @@ pub enum Command {
     Render(RenderArgs),
     /// Run the whole pipeline from a TOML config (or the embedded default)
     #[command(
-        after_help = "Examples:\n  lso run                       # embedded default (seed-000 Ising experiment)\n  \
-lso run my.toml --seed 3      # a config file, another seed\n  lso run --print-config > my.toml"
+        after_help = "The config's data section names the problem: [data] (Ising), [chiral] or [shapes]. \
+[optimise] methods lists any of adam, cmaes, random, genetic, stochastic; each runs on every objective.\n\n\
+Examples:\n  lso run                       # embedded default (seed-000 Ising experiment)\n  \
+lso run my.toml --seed 3      # a config file, another seed\n  \
+lso run examples/chiral.toml  # seed 001: chiral magnets\n  lso run --print-config > my.toml"
     )]
     Run(RunArgs),
     /// Train a VAE or a surrogate on their own
     #[command(subcommand)]
     Train(TrainCommand),
-    /// Search a trained model's latent space (adam, cmaes, random) with the controls
+    /// Search a trained Ising model's latent space (any of adam, cmaes, random, genetic, stochastic) with the controls
     #[command(
         alias = "optimize",
         after_help = "Example:\n  lso optimise --data runs/x/data --vae runs/x/vae --surrogate runs/x/surrogate --out opt"

@@ -1,17 +1,15 @@
-//! Errors the binary distinguishes by exit code: usage (2) against everything else (1).
+//! Exit codes: usage errors (flags, config values, config files) exit 2, everything else 1.
 
-/// A problem with what the user asked for: flags, config values, config files. Exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
-
+/// A usage error (exit code 2), as the pipeline's own.
 pub fn usage(msg: impl Into<String>) -> anyhow::Error {
-    UsageError(msg.into()).into()
+    lso_pipeline::Error::Usage(msg.into()).into()
 }
 
 /// Exit code for an error chain: 2 if any link is a usage error, else 1.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.chain().any(|e| e.is::<UsageError>()) {
+    let is_usage =
+        |e: &(dyn std::error::Error + 'static)| e.downcast_ref::<lso_pipeline::Error>().is_some_and(|e| e.is_usage());
+    if err.chain().any(is_usage) {
         2
     } else {
         1

@@ -1,14 +1,8 @@
-//! The `lso` command-line program: argument parsing, configuration, run directories, pipeline
-//! stages and figures. The physics lives in `lso-physics`; this crate only wires it together.
+//! The `lso` command line: argument parsing, printing and exit codes over the libraries. The
+//! pipeline and the problems live in `lso-pipeline`, the physics in `lso-physics`.
 
-pub mod bench;
 pub mod cli;
 pub mod commands;
-pub mod config;
 pub mod error;
-pub mod imageio;
-pub mod plot;
-pub mod progress;
-pub mod report;
-pub mod rundir;
-pub mod stages;
+
+pub use lso_pipeline::{bench, config, imageio, inverse, plot, report, rundir};

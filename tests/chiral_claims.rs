@@ -21,19 +21,21 @@ fn latent_search_beats_the_training_data_on_the_example_config() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r: serde_json::Value =
         serde_json::from_slice(&std::fs::read(t.path().join("r/results.json")).unwrap()).unwrap();
+    let sets: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("r/control/sets.json")).unwrap()).unwrap();
 
-    let data = r["controls"]["data"].as_array().unwrap();
+    let data = sets["training"].as_array().unwrap();
     assert_eq!(data.len(), 400, "every training configuration is measured");
     let data_mean_e = data.iter().map(|d| observed(d, "energy_per_spin")).sum::<f64>() / data.len() as f64;
     let data_max_w = data.iter().map(|d| observed(d, "w").abs()).fold(0.0, f64::max);
 
     let best = |objective: &str, f: &dyn Fn(&serde_json::Value) -> f64| {
-        let found: Vec<f64> = r["explorers"]
+        let found: Vec<f64> = r["outcomes"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|e| e["objective"] == objective)
-            .map(|e| f(&e["observed"]))
+            .map(|e| f(&e["best"]))
             .collect();
         assert_eq!(found.len(), 3, "three explorers on {objective}");
         found

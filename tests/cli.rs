@@ -277,7 +277,10 @@ fn run_reuses_unchanged_stages_and_is_reproducible() {
         assert!(t.path().join("r1").join(f).exists(), "{f}");
     }
     let o = lso(t.path(), &["run", &cfg, "--out", "r1"]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("data     reused"));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    for stage in ["data", "vae", "surrogate", "optimise", "control"] {
+        assert!(stdout.contains(&format!("  {stage:<9} reused")), "{stage}: {stdout}");
+    }
     // A changed config does not silently replace results.
     let o = lso(t.path(), &["run", &cfg, "--out", "r1", "--seed", "4"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
@@ -294,13 +297,24 @@ fn run_reuses_unchanged_stages_and_is_reproducible() {
     for f in [
         "optimise/results.json",
         "control/results.json",
-        "optimise/trajectories.json",
+        "optimise/traces.json",
+        "results.json",
     ] {
         let read = |run: &str| {
             without_timings(serde_json::from_slice(&std::fs::read(t.path().join(run).join(f)).unwrap()).unwrap())
         };
         assert_eq!(read("r1"), read("r2"), "{f}");
     }
+    // A stage made by another lso version is not silently reused.
+    let stamp = t.path().join("r2/vae/stage.json");
+    let text = std::fs::read_to_string(&stamp).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let old = text.replace(v["version"].as_str().unwrap(), "0.0.1");
+    std::fs::write(&stamp, old).unwrap();
+    let o = lso(t.path(), &["run", &cfg, "--out", "r2"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("made by lso 0.0.1"), "{}", stderr(&o));
+    assert!(lso(t.path(), &["run", &cfg, "--out", "r2", "--force"]).status.success());
 }
 
 /// A JSON value with every `seconds` entry removed.
@@ -486,7 +500,8 @@ fn stages_run_alone_and_refuse_mismatched_inputs() {
         "opt",
     ]);
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("opt/results.json")).unwrap()).unwrap();
-    assert_eq!(r["restarts"].as_array().unwrap().len(), 3 * 3);
+    assert_eq!(r["schema"], 2);
+    assert_eq!(r["outcomes"].as_array().unwrap().len(), 3 * 3, "3 methods × 3 restarts");
 
     // A dataset of another lattice size.
     ok(&["generate", "ising", "--size", "6", "--samples", "10", "--out", "small"]);
@@ -577,22 +592,28 @@ fn shapes_run_minimises_and_maximises_the_isoperimetric_ratio() {
     assert!(o.status.success(), "{}", stderr(&o));
     let r: serde_json::Value =
         serde_json::from_slice(&std::fs::read(t.path().join("r/results.json")).unwrap()).unwrap();
-    let mean = r["training_mean"].as_f64().unwrap();
-    let best = |goal: &str| {
-        r["summaries"]
+    let training = r["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["method"] == "training")
+        .unwrap();
+    let mean = training["mean"]["isoperimetric"].as_f64().unwrap();
+    let best = |objective: &str| {
+        r["outcomes"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|s| s["goal"] == goal)
-            .filter_map(|s| s["best"].as_f64())
+            .filter(|o| o["objective"] == objective && o["best"]["valid"] == 1.0)
+            .map(|o| o["best"]["isoperimetric"].as_f64().unwrap())
             .collect::<Vec<_>>()
     };
     assert!(
-        best("min").iter().cloned().fold(f64::INFINITY, f64::min) < mean,
+        best("min isoperimetric").iter().cloned().fold(f64::INFINITY, f64::min) < mean,
         "min below the training mean {mean}"
     );
     assert!(
-        best("max").iter().cloned().fold(0.0, f64::max) > mean,
+        best("max isoperimetric").iter().cloned().fold(0.0, f64::max) > mean,
         "max above the training mean {mean}"
     );
     assert!(t.path().join("r/report.html").exists() && t.path().join("r/report/latent_map.png").exists());
@@ -679,17 +700,39 @@ fn chiral_run_explores_the_latent_space_with_three_explorers() {
     assert!(o.status.success(), "{}", stderr(&o));
     let r: serde_json::Value =
         serde_json::from_slice(&std::fs::read(t.path().join("r/results.json")).unwrap()).unwrap();
-    let explorers = r["explorers"].as_array().unwrap();
-    assert_eq!(explorers.len(), 2 * 3);
-    for e in explorers {
-        let trace = e["trace"].as_array().unwrap();
-        let first = trace[0][1].as_f64().unwrap();
-        let last = trace.last().unwrap()[1].as_f64().unwrap();
-        assert!(last <= first, "{}: best value never worsens", e["method"]);
+    let outcomes = r["outcomes"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 2 * 3, "2 objectives × 3 explorers × 1 restart");
+    let traces: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(t.path().join("r/optimise/traces.json")).unwrap()).unwrap();
+    for o in outcomes {
+        let w = o["best"]["w"].as_f64().unwrap();
+        assert!((w - w.round()).abs() < 1e-6, "W = {w} is an integer on a torus");
+        // The explorer's own (f32 tensor) value of its best code agrees with the judge's f64
+        // observable of the decoded configuration.
+        let value = o["value"].as_f64().unwrap();
+        let judged = if o["objective"] == "min energy" {
+            o["best"]["energy_per_spin"].as_f64().unwrap()
+        } else {
+            -o["best"]["boundary"].as_f64().unwrap()
+        };
         assert!(
-            e["observed"]["w"].as_f64().unwrap().fract().abs() < 1e-6
-                || (1.0 - e["observed"]["w"].as_f64().unwrap().fract().abs()) < 1e-6
+            (value - judged).abs() < 1e-3,
+            "{}: value {value}, judged {judged}",
+            o["method"]
         );
+        // The trace records only improvements, ending at the outcome's value.
+        let t = traces
+            .iter()
+            .find(|t| t["objective"] == o["objective"] && t["method"] == o["method"])
+            .unwrap();
+        let values: Vec<f64> = t["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p[1].as_f64().unwrap())
+            .collect();
+        assert!(values.windows(2).all(|w| w[1] < w[0]), "{values:?}");
+        assert_eq!(*values.last().unwrap(), value);
     }
     for f in [
         "report.html",

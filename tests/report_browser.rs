@@ -58,33 +58,43 @@ fn every_report_figure_renders_in_chromium() {
         return;
     };
     let t = tempfile::tempdir().unwrap();
-    let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small.toml");
-    let o = Command::new(env!("CARGO_BIN_EXE_lso"))
-        .arg("run")
-        .arg(&cfg)
-        .args(["--out", "r"])
-        .current_dir(t.path())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let report = t.path().join("r/report.html");
     let profile = t.path().join("chromium-profile");
-    let dom = dump_dom(&browser, &profile, &report);
-    let expected: usize = attr(&dom, "data-figures-expected")
-        .expect("report declares its figures")
-        .parse()
-        .unwrap();
-    assert!(expected >= 4, "the report shows its figures ({expected})");
-    assert_eq!(
-        attr(&dom, "data-figures-rendered"),
-        Some(format!("{expected}/{expected}")),
-        "figures that decoded in Chromium"
-    );
-    // The browser really checks: a missing figure is reported as such.
-    std::fs::remove_file(t.path().join("r/report/data_energy.png")).unwrap();
-    let dom = dump_dom(&browser, &profile, &report);
-    assert_eq!(
-        attr(&dom, "data-figures-rendered"),
-        Some(format!("{}/{expected}", expected - 1))
-    );
+    // One report per problem: the report structure is shared, the figures are each problem's.
+    for (fixture, out, removable) in [
+        ("small.toml", "ising", "data_energy.png"),
+        ("small-chiral.toml", "chiral", "w_distribution.png"),
+        ("small-shapes.toml", "shapes", "latent_map.png"),
+    ] {
+        let cfg = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(fixture);
+        let o = Command::new(env!("CARGO_BIN_EXE_lso"))
+            .arg("run")
+            .arg(&cfg)
+            .args(["--out", out])
+            .current_dir(t.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{out}: {}", String::from_utf8_lossy(&o.stderr));
+        let report = t.path().join(out).join("report.html");
+        let dom = dump_dom(&browser, &profile, &report);
+        let expected: usize = attr(&dom, "data-figures-expected")
+            .expect("report declares its figures")
+            .parse()
+            .unwrap();
+        assert!(expected >= 4, "{out}: the report shows its figures ({expected})");
+        assert_eq!(
+            attr(&dom, "data-figures-rendered"),
+            Some(format!("{expected}/{expected}")),
+            "{out}: figures that decoded in Chromium"
+        );
+        // The browser really checks: a missing figure is reported as such.
+        std::fs::remove_file(t.path().join(out).join("report").join(removable)).unwrap();
+        let dom = dump_dom(&browser, &profile, &report);
+        assert_eq!(
+            attr(&dom, "data-figures-rendered"),
+            Some(format!("{}/{expected}", expected - 1)),
+            "{out}"
+        );
+    }
 }

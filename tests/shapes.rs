@@ -1,10 +1,10 @@
 //! Shapes (seed 003): a trained VAE reconstructs held-out shapes, decodes smoothly along a
 //! latent line, and bad shape files are refused.
 
-use lso::config::shapes::ShapesDataConfig;
-use lso::stages::shapes::{generate, load};
-use lso_nn::train::{decode, encode_means, split, train_vae, Reconstruction, VaeTrainConfig};
+use lso_nn::train::{decode, encode_means, train_vae, validation_split, Reconstruction, VaeTrainConfig};
 use lso_nn::{OutputKind, VaeConfig};
+use lso_pipeline::problems::shapes::data::{generate, load};
+use lso_pipeline::problems::shapes::ShapesDataConfig;
 
 fn mean_point_distance(a: &[f32], b: &[f32]) -> f64 {
     a.chunks(2)
@@ -39,7 +39,7 @@ fn vae_reconstructs_held_out_shapes_and_interpolates_smoothly() {
     };
     let (vae, _) = train_vae(&vae_cfg, &t, &set.coords, 2, None, &mut |_| {}).unwrap();
     // The held-out rows are the validation split train_vae made from the same seed.
-    let (_, held_out) = split(set.len(), 0.2, 2 ^ 0x5EED);
+    let (_, held_out) = validation_split(set.len(), 0.2, 2);
     let x: Vec<f32> = held_out
         .iter()
         .flat_map(|&r| set.coords[r * n..(r + 1) * n].iter().copied())

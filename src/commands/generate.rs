@@ -1,9 +1,9 @@
 use crate::cli::{DisorderArg, IsingArgs, SourceArg};
-use crate::config::{AnnealConfig, Checker, Disorder, IsingDataConfig, Source};
+use crate::config::{AnnealConfig, Checker};
 use crate::rundir::{ensure_free, Provenance, Staging};
-use crate::stages::generate;
 use anyhow::Result;
 use lso_physics::{ScheduleKind, ScheduleVariable};
+use lso_pipeline::problems::ising::{data as generate, Disorder, IsingDataConfig, Source};
 use std::time::Instant;
 
 /// The dataset config the flags describe, checked as a config file would be.
@@ -93,7 +93,7 @@ pub fn ising(args: IsingArgs) -> Result<()> {
 }
 
 pub fn shapes(a: crate::cli::ShapesArgs) -> Result<()> {
-    let cfg = crate::config::shapes::ShapesDataConfig {
+    let cfg = lso_pipeline::problems::shapes::ShapesDataConfig {
         samples: a.samples,
         points: a.points,
         classes: a.classes.clone(),
@@ -105,9 +105,9 @@ pub fn shapes(a: crate::cli::ShapesArgs) -> Result<()> {
         ));
     }
     ensure_free(&a.out, a.force)?;
-    let set = crate::stages::shapes::generate(&cfg, a.seed);
+    let set = lso_pipeline::problems::shapes::data::generate(&cfg, a.seed);
     let staging = Staging::new(&a.out, a.force)?;
-    crate::stages::shapes::write(&staging, &set, &Provenance::new(a.seed, &cfg))?;
+    lso_pipeline::problems::shapes::data::write(&staging, &set, &Provenance::new(a.seed, &cfg))?;
     let dir = staging.commit()?;
     println!(
         "wrote {} shapes of {} points to {}",
@@ -119,8 +119,8 @@ pub fn shapes(a: crate::cli::ShapesArgs) -> Result<()> {
 }
 
 pub fn chiral(a: crate::cli::ChiralArgs) -> Result<()> {
-    use crate::stages::chiral::{self, ChiralDataConfig};
     use lso_physics::heisenberg::{Dmi, HeisenbergSampler};
+    use lso_pipeline::problems::chiral::data::{self as chiral, ChiralDataConfig};
     let cfg = ChiralDataConfig {
         lx: a.size,
         ly: a.size,
@@ -166,7 +166,7 @@ pub fn export(a: crate::cli::ExportArgs) -> Result<()> {
         return Err(crate::error::usage("choose a format: --ovf"));
     }
     ensure_free(&a.out, a.force)?;
-    let set = crate::stages::chiral::load(&a.file)?;
+    let set = lso_pipeline::problems::chiral::data::load(&a.file)?;
     let indices: Vec<usize> = if a.index.is_empty() {
         (0..set.len()).collect()
     } else {
@@ -183,7 +183,7 @@ pub fn export(a: crate::cli::ExportArgs) -> Result<()> {
     for &i in &indices {
         staging.write(
             &format!("config_{i:05}.ovf"),
-            crate::stages::chiral::ovf(&set, i, &format!("lso configuration {i}")).as_bytes(),
+            lso_pipeline::problems::chiral::data::ovf(&set, i, &format!("lso configuration {i}")).as_bytes(),
         )?;
     }
     let dir = staging.commit()?;

@@ -1,8 +1,8 @@
 use crate::cli::{InverseArgs, MethodArg};
 use crate::error::usage;
 use crate::imageio::{self, ImageOptions};
+use crate::inverse::{self, Job, Method};
 use crate::rundir::{ensure_free, Provenance, Staging};
-use crate::stages::inverse::{self, Job, Method};
 use anyhow::{anyhow, Result};
 use lso_physics::inverse::boltzmann::{BoltzmannConfig, Update};
 use lso_physics::inverse::pseudolikelihood::{default_l2, PseudoLikelihoodConfig};

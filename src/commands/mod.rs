@@ -6,12 +6,10 @@ pub mod info;
 pub mod inverse;
 pub mod render;
 pub mod run;
-pub mod run_chiral;
-pub mod run_shapes;
 pub mod train;
 
 use crate::cli::{Cli, Command, GenerateCommand, TrainCommand};
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use lso_physics::{Boundary, Ising, Lattice, SpinSet};
 use std::path::Path;
 
@@ -34,9 +32,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
 
 /// Reads a `.npy` of spin grids; errors name the file.
 pub fn load_spin_set(path: &Path) -> Result<SpinSet> {
-    let bytes = std::fs::read(path).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
-    let array = lso_physics::npy::decode(&bytes).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    SpinSet::from_npy(&array).map_err(|e| anyhow!("{}: {e}", path.display()))
+    Ok(lso_pipeline::problems::ising::data::load_spins(path)?)
 }
 
 /// A uniform Ising model on the lattice of a dataset, for computing energies of its grids.

@@ -24,7 +24,7 @@ fn pick(a: &RenderArgs, len: usize) -> Result<Vec<usize>> {
 
 /// Vector spins `(M, Ly, Lx, 3)`: colour-wheel panels with W and M_z in the captions.
 fn render_vectors(a: &RenderArgs) -> Result<()> {
-    let set = crate::stages::chiral::load(&a.file)?;
+    let set = lso_pipeline::problems::chiral::data::load(&a.file)?;
     let indices = pick(a, set.len())?;
     let lattice = lso_physics::Lattice::new(set.lx, set.ly, a.boundary)?;
     let panels: Vec<(&[[f64; 3]], String)> = indices

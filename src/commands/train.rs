@@ -1,18 +1,19 @@
-//! `lso train vae`, `lso train surrogate` and `lso optimise`: the pipeline's stages on their own,
-//! reading and writing the same directories `lso run` does.
+//! `lso train vae`, `lso train surrogate` and `lso optimise`: the Ising pipeline's stages on
+//! their own, reading and writing the same directories `lso run` does.
 
 use crate::cli::{OptimiseArgs, StageArgs, TrainSurrogateArgs, TrainVaeArgs};
-use crate::config::RunConfig;
 use crate::rundir::{ensure_free, write_json, Provenance, Staging};
-use crate::stages::{generate, optimise, surrogate, vae};
 use anyhow::{anyhow, Result};
 use lso_physics::SpinSet;
+use lso_pipeline::problems::ising::{data, model, surrogate, IsingModel, IsingProblem, IsingRunConfig};
+use lso_pipeline::results::{format_table, summary_rows, Results, SCHEMA};
+use lso_pipeline::Problem;
 use std::path::{Path, PathBuf};
 
-fn settings(s: &StageArgs) -> Result<RunConfig> {
+fn settings(s: &StageArgs) -> Result<IsingRunConfig> {
     let mut cfg = match &s.config {
-        Some(p) => RunConfig::load(p)?,
-        None => RunConfig::embedded_default(),
+        Some(p) => IsingRunConfig::parse(&crate::config::read_text(p)?, &p.display().to_string())?,
+        None => IsingRunConfig::embedded_default(),
     };
     if let Some(seed) = s.seed {
         cfg.seed = seed;
@@ -33,24 +34,6 @@ fn load_spins(data: &Path) -> Result<(SpinSet, String)> {
     Ok((super::load_spin_set(&p)?, p.display().to_string()))
 }
 
-fn energies(data: &Path, set: &SpinSet) -> Result<Vec<f64>> {
-    let p = data.join("energy.npy");
-    let bytes = std::fs::read(&p).map_err(|e| anyhow!("{}: cannot read: {e}", p.display()))?;
-    match lso_physics::npy::decode(&bytes)
-        .map_err(|e| anyhow!("{}: {e}", p.display()))?
-        .data
-    {
-        lso_physics::npy::NpyData::F64(v) if v.len() == set.len() => Ok(v),
-        other => Err(anyhow!(
-            "{}: expected {} float64 energies, found {} {}",
-            p.display(),
-            set.len(),
-            other.len(),
-            other.dtype()
-        )),
-    }
-}
-
 pub fn vae(a: TrainVaeArgs) -> Result<()> {
     let mut cfg = settings(&a.stage)?;
     if let Some(e) = a.epochs {
@@ -61,8 +44,8 @@ pub fn vae(a: TrainVaeArgs) -> Result<()> {
     let (set, name) = load_spins(&a.data)?;
     let resume = match &a.resume {
         Some(dir) => {
-            let (m, c) = vae::load(dir)?;
-            vae::check_fits(&c, &set, &name)?;
+            let (m, c) = model::load(dir)?;
+            model::check_fits(&c, &set, &name)?;
             if c != cfg.vae.network(c.input) {
                 return Err(anyhow!(
                     "{}: the saved model's config differs from [vae] of the run config",
@@ -73,9 +56,9 @@ pub fn vae(a: TrainVaeArgs) -> Result<()> {
         }
         None => None,
     };
-    let t = vae::train(&cfg.vae, &set, cfg.seed, resume)?;
+    let t = model::train(&cfg.vae, &set, cfg.seed, resume)?;
     let staging = Staging::new(&a.stage.out, a.stage.force)?;
-    vae::write(&staging, &t)?;
+    model::write(&staging, &t)?;
     staging.write_json("provenance.json", &Provenance::new(cfg.seed, &cfg.vae))?;
     let dir = staging.commit()?;
     let last = &t.history.epochs[t.history.best_epoch];
@@ -92,20 +75,20 @@ pub fn vae(a: TrainVaeArgs) -> Result<()> {
 pub fn surrogate(a: TrainSurrogateArgs) -> Result<()> {
     let cfg = settings(&a.stage)?;
     ensure_free(&a.stage.out, a.stage.force)?;
-    let (set, name) = load_spins(&a.data)?;
-    let (_, vcfg) = vae::load(&a.vae)?;
-    vae::check_fits(&vcfg, &set, &name)?;
-    let latents = vae::read_latents(&a.vae, vcfg.latent)?;
-    if latents.len() / vcfg.latent != set.len() {
+    let d = data::load(&a.data)?;
+    let (_, vcfg) = model::load(&a.vae)?;
+    model::check_fits(&vcfg, &d.spins, &spins_path(&a.data).display().to_string())?;
+    let latents = model::read_latents(&a.vae, vcfg.latent)?;
+    if latents.len() / vcfg.latent != d.spins.len() {
         return Err(anyhow!(
-            "{}: latents.npy has {} codes but {name} holds {} grids",
+            "{}: latents.npy has {} codes but {} holds {} grids",
             a.vae.display(),
             latents.len() / vcfg.latent,
-            set.len()
+            spins_path(&a.data).display(),
+            d.spins.len()
         ));
     }
-    let e = energies(&a.data, &set)?;
-    let (s, r) = surrogate::train(&cfg.surrogate, &latents, vcfg.latent, &e, cfg.seed)?;
+    let (s, r) = surrogate::train(&cfg.surrogate, &latents, vcfg.latent, &d.energy, cfg.seed)?;
     let staging = Staging::new(&a.stage.out, a.stage.force)?;
     surrogate::write(&staging, &s, &r)?;
     let dir = staging.commit()?;
@@ -119,54 +102,41 @@ pub fn surrogate(a: TrainSurrogateArgs) -> Result<()> {
     Ok(())
 }
 
+/// The search and controls on a trained model. Energies are judged with the data's own
+/// Hamiltonian (its `meta.json` and `couplings.npy`), never with the run config's.
 pub fn optimise(a: OptimiseArgs) -> Result<()> {
-    let cfg = settings(&a.stage)?;
-    ensure_free(&a.stage.out, a.stage.force)?;
-    let (set, name) = load_spins(&a.data)?;
-    let (vae_model, vcfg) = vae::load(&a.vae)?;
-    vae::check_fits(&vcfg, &set, &name)?;
-    let (sur, _) = surrogate::load(&a.surrogate)?;
-    if sur.config.latent != vcfg.latent {
-        return Err(anyhow!(
-            "{}: surrogate takes {} latent inputs, the VAE has {}",
-            a.surrogate.display(),
-            sur.config.latent,
-            vcfg.latent
-        ));
-    }
-    let latents = vae::read_latents(&a.vae, vcfg.latent)?;
-    // The energies use the data's own model when its meta.json describes one.
-    let data_cfg = std::fs::read_to_string(a.data.join("meta.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|v| serde_json::from_value::<crate::config::IsingDataConfig>(v["provenance"]["config"].clone()).ok())
-        .unwrap_or(crate::config::IsingDataConfig {
-            lx: set.lx(),
-            ly: set.ly(),
-            ..Default::default()
-        });
-    let model = generate::build_model(&data_cfg, cfg.seed)?;
-    let models = optimise::Models {
-        vae: &vae_model,
-        vae_config: &vcfg,
-        surrogate: &sur,
-        model: &model,
+    let p = IsingProblem {
+        cfg: settings(&a.stage)?,
     };
-    let (results, trajectories) = optimise::run(&cfg.optimise, &models, &latents, cfg.seed)?;
+    ensure_free(&a.stage.out, a.stage.force)?;
+    let d = data::load(&a.data)?;
+    let m = IsingModel::load(&a.vae, &a.surrogate, &d, &spins_path(&a.data))?;
+    let objectives = p.objectives(&d);
+    let (outcomes, traces) = lso_pipeline::search::run(&p, &d, &m, &objectives)?;
+    let (controls, _) = lso_pipeline::controls::run(&p, &d, &m, &objectives)?;
+    let results = Results {
+        schema: SCHEMA,
+        problem: IsingProblem::KIND.into(),
+        name: p.cfg.name.clone(),
+        seed: p.cfg.seed,
+        version: lso_pipeline::pipeline::VERSION.into(),
+        reference: p.reference(&d),
+        objectives,
+        outcomes,
+        controls,
+    };
     let staging = Staging::new(&a.stage.out, a.stage.force)?;
     staging.write_json("results.json", &results)?;
-    staging.write_json("trajectories.json", &trajectories)?;
+    staging.write_json("traces.json", &traces)?;
     let dir = staging.commit()?;
-    for s in results.methods.iter().chain([&results.prior, &results.encoded_data]) {
-        println!(
-            "{:<28} ground states {:>9}  best {:>8}  mean {:>9.1}",
-            s.method,
-            s.hits.map_or("n/a".into(), |h| format!("{h}/{}", s.runs)),
-            s.best,
-            s.mean
-        );
-    }
-    write_json(&dir.join("provenance.json"), &Provenance::new(cfg.seed, &cfg.optimise))?;
+    write_json(
+        &dir.join("provenance.json"),
+        &Provenance::new(p.cfg.seed, &p.cfg.optimise),
+    )?;
+    print!(
+        "{}",
+        format_table(&summary_rows(&results, &p.columns(), &|s, o| p.score(s, o)))
+    );
     println!("wrote {}", dir.display());
     Ok(())
 }

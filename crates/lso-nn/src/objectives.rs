@@ -260,8 +260,14 @@ impl<'a> ShapeObjective<'a> {
 
     /// Decoded shapes of `points` as polygons.
     pub fn shapes(&mut self, points: &[Vec<f64>]) -> Vec<Vec<[f64; 2]>> {
+        self.counts.decoder += points.len();
+        self.polygons(points)
+    }
+
+    /// The polygons of a batch already counted as decoded (the validity penalty of points whose
+    /// metric was just computed).
+    fn polygons(&self, points: &[Vec<f64>]) -> Vec<Vec<[f64; 2]>> {
         let (data, b) = rows(points);
-        self.counts.decoder += b;
         let y = self.coordinates(
             self.vae
                 .decode(tensor2(data, b, self.latent, &crate::device()), self.output),
@@ -293,8 +299,8 @@ impl<'a> ShapeObjective<'a> {
         }
     }
 
-    fn penalties(&mut self, points: &[Vec<f64>]) -> Vec<f64> {
-        self.shapes(points)
+    fn penalties(&self, points: &[Vec<f64>]) -> Vec<f64> {
+        self.polygons(points)
             .iter()
             .map(|s| self.penalty * lso_physics::shapes::self_intersections(s) as f64)
             .collect()

@@ -131,6 +131,12 @@ fn gather(data: &[f32], width: usize, rows: &[usize]) -> Vec<f32> {
         .collect()
 }
 
+/// The (training, validation) rows training with `seed` uses: callers that evaluate on the
+/// held-out rows ask here instead of repeating the seed's derivation.
+pub fn validation_split(rows: usize, validation: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    split(rows, validation, seed ^ 0x5EED)
+}
+
 /// What the training loop needs of a VAE: an encoder to `(μ, log σ²)` and a decoder, both on
 /// flattened rows.
 pub trait Autoencoder: Module + Clone + std::fmt::Debug {
@@ -220,7 +226,7 @@ pub fn train_autoencoder<M: Autoencoder>(
     tcfg.validate()?;
     let rows = check_data(data, input)?;
     let device = train_device();
-    let (train_rows, val_rows) = split(rows, tcfg.validation, seed ^ 0x5EED);
+    let (train_rows, val_rows) = validation_split(rows, tcfg.validation, seed);
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_add(1));
     let mut opt = AdamConfig::new().with_epsilon(1e-8).init();
     let mut best: Option<(f64, M)> = None;
@@ -287,7 +293,7 @@ pub fn train_autoencoder<M: Autoencoder>(
 }
 
 /// Encoder means of every row, in batches, as `rows × latent` values.
-pub fn encode_means(model: &MlpVae, data: &[f32], input: usize, latent: usize) -> Result<Vec<f32>, NnError> {
+pub fn encode_means<M: Autoencoder>(model: &M, data: &[f32], input: usize, latent: usize) -> Result<Vec<f32>, NnError> {
     let rows = check_data(data, input)?;
     let device = crate::device();
     let mut out = Vec::with_capacity(rows * latent);

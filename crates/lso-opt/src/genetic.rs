@@ -138,3 +138,72 @@ impl Optimiser for Genetic {
         self.best.get()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testfn::Rosenbrock;
+    use crate::Objective;
+
+    /// Runs `generations` rounds and counts the generations whose population lost the best
+    /// individual of the generation before.
+    fn elite_losses(elite: usize, mutation_rate: f64, generations: usize) -> usize {
+        let cfg = GeneticConfig {
+            population: 12,
+            selection_pressure: 2.0,
+            mutation_rate,
+            elite,
+        };
+        let mut f = Rosenbrock { dim: 4 };
+        let mut g = Genetic::new(&cfg, 4, 11).unwrap();
+        let mut lost = 0;
+        for _ in 0..generations {
+            let pop = g.ask();
+            let values = f.values(&pop).unwrap();
+            let k = (0..pop.len()).min_by(|&a, &b| values[a].total_cmp(&values[b])).unwrap();
+            let evaluations: Vec<Evaluation> = pop
+                .iter()
+                .zip(&values)
+                .map(|(p, &value)| Evaluation {
+                    point: p.clone(),
+                    value,
+                    grad: None,
+                })
+                .collect();
+            g.tell(&evaluations).unwrap();
+            if !g.ask().contains(&pop[k]) {
+                lost += 1;
+            }
+        }
+        lost
+    }
+
+    #[test]
+    fn elitism_carries_the_best_individual_into_every_generation() {
+        // Heavy mutation: without an elite, the best individual is lost almost every generation,
+        // so the check below is one that a broken elitism fails.
+        assert!(elite_losses(0, 0.5, 30) > 20);
+        assert_eq!(elite_losses(1, 0.5, 30), 0);
+        assert_eq!(elite_losses(3, 0.01, 30), 0);
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        for cfg in [
+            GeneticConfig {
+                population: 1,
+                ..Default::default()
+            },
+            GeneticConfig {
+                elite: 100,
+                ..Default::default()
+            },
+            GeneticConfig {
+                mutation_rate: 1.5,
+                ..Default::default()
+            },
+        ] {
+            assert!(Genetic::new(&cfg, 3, 0).is_err(), "{cfg:?}");
+        }
+    }
+}

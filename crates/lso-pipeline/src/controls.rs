@@ -1,0 +1,144 @@
+//! The controls every problem shares, so that no latent result stands without its baseline: the
+//! training data themselves, their decoded encoder means, and decoded draws from the prior, each
+//! summarised per objective by its best configuration and its means.
+
+use crate::error::Result;
+use crate::problem::{ObjectiveSpec, Observed, Problem};
+use crate::results::{Evaluations, Outcome};
+use lso_nn::train::normal_matrix;
+use lso_physics::rng::{mix, tag};
+use std::time::Instant;
+
+/// The mean of each observable over `set`.
+pub fn means(set: &[Observed]) -> Observed {
+    let mut sum = Observed::new();
+    for o in set {
+        for (k, v) in o {
+            *sum.entry(k.clone()).or_insert(0.0) += v;
+        }
+    }
+    let n = set.len().max(1) as f64;
+    sum.into_iter().map(|(k, v)| (k, v / n)).collect()
+}
+
+/// One control outcome per objective summarising `set` (configurations judged in `seconds`).
+pub fn summarise<P: Problem>(
+    p: &P,
+    data: &P::Data,
+    objectives: &[ObjectiveSpec],
+    method: &str,
+    set: &[Observed],
+    evaluations: Evaluations,
+    seconds: f64,
+) -> Vec<Outcome> {
+    let mean = means(set);
+    objectives
+        .iter()
+        .filter_map(|spec| {
+            let best = set
+                .iter()
+                .min_by(|a, b| p.score(spec, a).total_cmp(&p.score(spec, b)))?
+                .clone();
+            let hits: Option<usize> = set.iter().map(|o| p.hit(data, spec, o).map(usize::from)).sum();
+            Some(Outcome {
+                problem: P::KIND.into(),
+                objective: spec.name.clone(),
+                method: method.into(),
+                seed: p.seed(),
+                restart: None,
+                evaluations,
+                seconds,
+                hit: p.hit(data, spec, &best),
+                best,
+                value: None,
+                z: None,
+                samples: Some(set.len()),
+                hits,
+                mean: Some(mean.clone()),
+            })
+        })
+        .collect()
+}
+
+/// Decodes `rows × d` codes in chunks and judges them.
+fn judge_codes<P: Problem>(p: &P, data: &P::Data, model: &P::Model, codes: &[f32], d: usize) -> Result<Vec<Observed>> {
+    let points: Vec<Vec<f64>> = codes.chunks(d).map(|c| c.iter().map(|&v| v as f64).collect()).collect();
+    let mut out = Vec::with_capacity(points.len());
+    for chunk in points.chunks(256) {
+        out.extend(p.judge(data, model, chunk)?);
+    }
+    Ok(out)
+}
+
+/// Every configuration's observables of each shared control, by control name.
+pub type Sets = std::collections::BTreeMap<String, Vec<Observed>>;
+
+/// The shared controls, then the problem's own; and the observables of every configuration of
+/// the shared ones (for the report's distributions).
+pub fn run<P: Problem>(
+    p: &P,
+    data: &P::Data,
+    model: &P::Model,
+    objectives: &[ObjectiveSpec],
+) -> Result<(Vec<Outcome>, Sets)> {
+    let d = p.latent_dim(model);
+    let mut out = Vec::new();
+    let mut sets = Sets::new();
+
+    let t0 = Instant::now();
+    let set = p.observe_data(data);
+    let e = Evaluations {
+        truth: set.len(),
+        ..Default::default()
+    };
+    out.extend(summarise(
+        p,
+        data,
+        objectives,
+        "training",
+        &set,
+        e,
+        t0.elapsed().as_secs_f64(),
+    ));
+    sets.insert("training".into(), set);
+
+    let t0 = Instant::now();
+    let set = judge_codes(p, data, model, p.training_codes(model), d)?;
+    let e = Evaluations {
+        truth: set.len(),
+        decoder: set.len(),
+        surrogate: 0,
+    };
+    out.extend(summarise(
+        p,
+        data,
+        objectives,
+        "decoded-training",
+        &set,
+        e,
+        t0.elapsed().as_secs_f64(),
+    ));
+    sets.insert("decoded-training".into(), set);
+
+    let t0 = Instant::now();
+    let prior = normal_matrix(p.search().prior_samples, d, mix(p.seed(), tag("prior-control"), 0));
+    let set = judge_codes(p, data, model, &prior, d)?;
+    let e = Evaluations {
+        truth: set.len(),
+        decoder: set.len(),
+        surrogate: 0,
+    };
+    out.extend(summarise(
+        p,
+        data,
+        objectives,
+        "prior",
+        &set,
+        e,
+        t0.elapsed().as_secs_f64(),
+    ));
+    sets.insert("prior".into(), set);
+
+    out.extend(p.controls(data, objectives)?);
+    Ok((out, sets))
+}

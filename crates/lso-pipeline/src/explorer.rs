@@ -1,0 +1,202 @@
+//! The explorers and their shared `[optimise]` settings ([`SearchConfig`]), every one built by
+//! one factory ([`build`]), so every method runs on every problem and objective.
+
+use crate::error::Checker;
+use lso_opt::{Adam, AdamConfig, CmaEs, CmaEsConfig, Genetic, GeneticConfig, OptError, Optimiser, RandomSearch};
+use lso_opt::{Stochastic, StochasticConfig};
+use serde::{Deserialize, Serialize};
+
+/// The explorers, by their config names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MethodName {
+    /// Adam on z through the decoder (seed 000; Park et al.'s single-code modification).
+    Adam,
+    /// CMA-ES with IPOP restarts.
+    Cmaes,
+    /// Independent draws from N(0, σ²I).
+    Random,
+    /// Park et al.'s genetic algorithm.
+    Genetic,
+    /// Park et al.'s stochastic algorithm (Adam on μ, σ with an annealed KL term).
+    Stochastic,
+}
+
+impl MethodName {
+    pub const ALL: [MethodName; 5] = [
+        MethodName::Adam,
+        MethodName::Cmaes,
+        MethodName::Random,
+        MethodName::Genetic,
+        MethodName::Stochastic,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            MethodName::Adam => "adam",
+            MethodName::Cmaes => "cmaes",
+            MethodName::Random => "random",
+            MethodName::Genetic => "genetic",
+            MethodName::Stochastic => "stochastic",
+        }
+    }
+    /// Whether the explorer needs gradients of the objective.
+    pub fn needs_gradient(self) -> bool {
+        matches!(self, MethodName::Adam | MethodName::Stochastic)
+    }
+}
+
+/// Random search: batches of independent draws.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RandomConfig {
+    /// Draws per round.
+    pub batch: usize,
+    /// Standard deviation of the draws (the prior has 1).
+    pub scale: f64,
+}
+
+impl Default for RandomConfig {
+    fn default() -> Self {
+        Self { batch: 10, scale: 1.0 }
+    }
+}
+
+/// What every problem's search shares.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    pub methods: Vec<MethodName>,
+    /// Independent restarts of each method on each objective.
+    pub restarts: usize,
+    /// Objective evaluations per restart (Adam: steps).
+    pub budget: usize,
+    /// Trust radius on z; 0 leaves z unbounded.
+    pub radius: f64,
+    /// Prior draws decoded for the no-optimisation control.
+    pub prior_samples: usize,
+    pub adam: AdamConfig,
+    pub cmaes: CmaEsConfig,
+    pub random: RandomConfig,
+    pub genetic: GeneticConfig,
+    pub stochastic: StochasticConfig,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self {
+            methods: vec![MethodName::Adam, MethodName::Cmaes, MethodName::Random],
+            restarts: 10,
+            budget: 200,
+            radius: 3.0,
+            prior_samples: 1000,
+            adam: AdamConfig {
+                learning_rate: 0.05,
+                ..Default::default()
+            },
+            cmaes: CmaEsConfig {
+                sigma: 0.5,
+                ..Default::default()
+            },
+            random: RandomConfig::default(),
+            genetic: GeneticConfig {
+                population: 50,
+                ..Default::default()
+            },
+            stochastic: StochasticConfig {
+                samples: 8,
+                gamma_every: 60,
+                ..Default::default()
+            },
+        }
+    }
+}
+
+impl SearchConfig {
+    /// The keys of `[optimise]` that belong here.
+    pub const KEYS: [&'static str; 10] = [
+        "methods",
+        "restarts",
+        "budget",
+        "radius",
+        "prior_samples",
+        "adam",
+        "cmaes",
+        "random",
+        "genetic",
+        "stochastic",
+    ];
+
+    /// Checks every value, building each explorer once so that settings it would refuse are
+    /// refused here, before any work.
+    pub fn check(&self, c: &mut Checker) {
+        c.require(!self.methods.is_empty(), "optimise.methods", || {
+            "needs at least one of adam, cmaes, random, genetic, stochastic".into()
+        });
+        let mut seen = std::collections::HashSet::new();
+        for m in &self.methods {
+            c.require(seen.insert(*m), "optimise.methods", || {
+                format!("lists {} twice", m.name())
+            });
+        }
+        c.require(self.restarts >= 1, "optimise.restarts", || "must be at least 1".into());
+        c.require(self.budget >= 1, "optimise.budget", || "must be at least 1".into());
+        c.require(self.prior_samples >= 1, "optimise.prior_samples", || {
+            "must be at least 1".into()
+        });
+        c.require(self.radius >= 0.0 && self.radius.is_finite(), "optimise.radius", || {
+            format!("must be >= 0, got {}", self.radius)
+        });
+        // Every explorer's settings, listed or not: a config that names one later must not
+        // have carried a broken setting unnoticed.
+        for m in MethodName::ALL {
+            if let Err(e) = build(m, self, vec![0.0; 2], 0) {
+                c.require(false, &format!("optimise.{}", m.name()), || format!("is invalid: {e}"));
+            }
+        }
+    }
+}
+
+/// The explorer `method` in `start.len()` dimensions, starting at `start` (population methods
+/// draw their own first population from N(0, I) with `seed`).
+pub fn build(
+    method: MethodName,
+    cfg: &SearchConfig,
+    start: Vec<f64>,
+    seed: u64,
+) -> Result<Box<dyn Optimiser>, OptError> {
+    let d = start.len();
+    Ok(match method {
+        MethodName::Adam => Box::new(Adam::new(&cfg.adam, vec![start])?),
+        MethodName::Cmaes => Box::new(CmaEs::new(&cfg.cmaes, start, seed)?),
+        MethodName::Random => Box::new(RandomSearch::new(
+            d,
+            cfg.random.batch.min(cfg.budget),
+            cfg.random.scale,
+            seed,
+        )?),
+        MethodName::Genetic => Box::new(Genetic::new(&cfg.genetic, d, seed)?),
+        MethodName::Stochastic => Box::new(Stochastic::new(&cfg.stochastic, start, seed)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lso_opt::{driver, testfn::Sphere};
+
+    #[test]
+    fn every_explorer_descends_a_shifted_sphere() {
+        let cfg = SearchConfig {
+            budget: 3000,
+            ..Default::default()
+        };
+        for m in MethodName::ALL {
+            let mut f = Sphere { shift: vec![0.5, -0.3] };
+            let mut opt = build(m, &cfg, vec![1.5, 1.5], 3).unwrap();
+            assert_eq!(opt.needs_gradient(), m.needs_gradient(), "{}", m.name());
+            let start = 1.0f64.powi(2) + 1.8f64.powi(2);
+            let t = driver::run(opt.as_mut(), &mut f, cfg.budget).unwrap();
+            assert!(t.best_value < 0.1 * start, "{}: {}", m.name(), t.best_value);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! The lso pipeline: the problem interface, one generic run over it, and the problems.
+//!
+//! - [`problem::Problem`]: what a physical problem brings — its data, latent model, named
+//!   objectives, the *judge* (true f64 observables of decoded configurations), its direct
+//!   controls and report sections. [`problems`] holds Ising (seed 000), chiral magnets (seed
+//!   001) and shapes (seed 003).
+//! - [`pipeline::run`]: data → model stages → search → controls → results → report, each stage
+//!   cached by a hash of its inputs and the lso version; [`pipeline::AnyProblem`] picks the
+//!   problem from a config.
+//! - [`explorer::build`]: every explorer (Adam, CMA-ES, random, genetic, stochastic) from one
+//!   factory; [`search`] runs them all on every objective, restarts in lockstep.
+//! - [`results`]: the one results schema (`"schema": 2`) and the summary table.
+//! - Files: [`rundir`] (atomic writes, staged directories), [`config`], [`report`], [`plot`].
+//!
+//! The `lso` binary and the Python package are thin front ends over this crate.
+
+pub mod bench;
+pub mod config;
+pub mod controls;
+pub mod error;
+pub mod explorer;
+pub mod imageio;
+pub mod inverse;
+pub mod pipeline;
+pub mod plot;
+pub mod problem;
+pub mod problems;
+pub mod progress;
+pub mod report;
+pub mod results;
+pub mod run_report;
+pub mod rundir;
+pub mod search;
+pub mod vae_files;
+
+pub use error::{Error, Result};
+pub use pipeline::{AnyProblem, RunOptions, RunOutput};
+pub use problem::Problem;

@@ -1,0 +1,356 @@
+//! Small charts (histograms, scatter plots) drawn with plotters into PNG bytes.
+
+use super::{encode_png, register_fonts};
+use crate::error::{fail, Result};
+use plotters::prelude::*;
+
+pub const WIDTH: u32 = 640;
+pub const HEIGHT: u32 = 420;
+
+/// A labelled vertical line, e.g. the exact ground-state energy.
+pub struct Marker<'a> {
+    pub x: f64,
+    pub label: &'a str,
+    pub colour: RGBColor,
+}
+
+fn range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !lo.is_finite() {
+        (0.0, 1.0)
+    } else if hi - lo < 1e-12 {
+        (lo - 0.5, hi + 0.5)
+    } else {
+        let pad = 0.04 * (hi - lo);
+        (lo - pad, hi + pad)
+    }
+}
+
+/// A histogram of `values` with optional vertical markers.
+pub fn histogram(values: &[f64], bins: usize, title: &str, x_label: &str, markers: &[Marker<'_>]) -> Result<Vec<u8>> {
+    let one = Sample {
+        name: "",
+        values,
+        colour: RGBColor(70, 110, 180),
+    };
+    histograms(&[one], bins, title, x_label, markers)
+}
+
+/// A named set of values for [`histograms`].
+pub struct Sample<'a> {
+    pub name: &'a str,
+    pub values: &'a [f64],
+    pub colour: RGBColor,
+}
+
+/// Overlaid histograms on shared bins, with optional vertical markers. One sample is drawn in
+/// counts; several are drawn as fractions of their own size, translucent, so sets of different
+/// sizes compare.
+pub fn histograms(
+    samples: &[Sample<'_>],
+    bins: usize,
+    title: &str,
+    x_label: &str,
+    markers: &[Marker<'_>],
+) -> Result<Vec<u8>> {
+    let all = samples.iter().flat_map(|s| s.values.iter().copied());
+    let (lo, hi) = range_of(all.chain(markers.iter().map(|m| m.x)));
+    let width = (hi - lo) / bins as f64;
+    let several = samples.len() > 1;
+    let heights: Vec<Vec<f64>> = samples
+        .iter()
+        .map(|s| {
+            let mut counts = vec![0.0f64; bins];
+            for &v in s.values {
+                counts[(((v - lo) / width) as usize).min(bins - 1)] += 1.0;
+            }
+            if several {
+                let n = s.values.len().max(1) as f64;
+                counts.iter_mut().for_each(|c| *c /= n);
+            }
+            counts
+        })
+        .collect();
+    let top = heights.iter().flatten().fold(0.0f64, |a, &b| a.max(b));
+    let top = if top > 0.0 { top * 1.1 } else { 1.0 };
+    register_fonts();
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let err = |e: &dyn std::fmt::Display| fail!("drawing {title}: {e}");
+        let y_label = if several { "fraction" } else { "count" };
+        let mut chart = draw_frame(&area, title, (lo, hi), (0.0, top), x_label, y_label)?;
+        for (s, h) in samples.iter().zip(&heights) {
+            let fill = if several {
+                s.colour.mix(0.55).filled()
+            } else {
+                s.colour.filled()
+            };
+            let drawn = chart
+                .draw_series(h.iter().enumerate().filter(|(_, &c)| c > 0.0).map(|(b, &c)| {
+                    let x0 = lo + b as f64 * width;
+                    Rectangle::new([(x0, 0.0), (x0 + width, c)], fill)
+                }))
+                .map_err(|e| err(&e))?;
+            if several {
+                let colour = s.colour;
+                drawn
+                    .label(s.name)
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], colour.mix(0.55).filled()));
+            }
+        }
+        for m in markers {
+            let colour = m.colour;
+            chart
+                .draw_series(LineSeries::new([(m.x, 0.0), (m.x, top)], colour.stroke_width(2)))
+                .map_err(|e| err(&e))?
+                .label(m.label)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+        }
+        if several || !markers.is_empty() {
+            legend(&mut chart, SeriesLabelPosition::UpperRight, title)?;
+        }
+        area.present().map_err(|e| err(&e))?;
+    }
+    encode_png(rgb, WIDTH, HEIGHT)
+}
+
+/// Points `(x, y)` with optional horizontal reference lines (drawn as markers on the y axis).
+pub fn scatter(
+    points: &[(f64, f64)],
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    lines: &[Marker<'_>],
+) -> Result<Vec<u8>> {
+    let (x0, x1) = range_of(points.iter().map(|p| p.0));
+    let (y0, y1) = range_of(points.iter().map(|p| p.1).chain(lines.iter().map(|m| m.x)));
+    register_fonts();
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let err = |e: &dyn std::fmt::Display| fail!("drawing {title}: {e}");
+        let mut chart = draw_frame(&area, title, (x0, x1), (y0, y1), x_label, y_label)?;
+        for m in lines {
+            let colour = m.colour;
+            chart
+                .draw_series(LineSeries::new([(x0, m.x), (x1, m.x)], colour.stroke_width(2)))
+                .map_err(|e| err(&e))?
+                .label(m.label)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+        }
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .map(|&(x, y)| Circle::new((x, y), 4, RGBColor(70, 110, 180).filled())),
+            )
+            .map_err(|e| err(&e))?;
+        if !lines.is_empty() {
+            legend(&mut chart, SeriesLabelPosition::UpperRight, title)?;
+        }
+        area.present().map_err(|e| err(&e))?;
+    }
+    encode_png(rgb, WIDTH, HEIGHT)
+}
+
+/// A named series of points in one colour.
+pub struct Series<'a> {
+    pub name: &'a str,
+    pub points: Vec<(f64, f64)>,
+    pub colour: RGBColor,
+}
+
+type Frame<'a, 'b> = ChartContext<
+    'a,
+    BitMapBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+fn draw_frame<'a, 'b>(
+    area: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    x_label: &str,
+    y_label: &str,
+) -> Result<Frame<'a, 'b>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(|e| fail!("drawing {title}: {e}"))?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .light_line_style(WHITE)
+        .label_style(("sans-serif", 13))
+        .draw()
+        .map_err(|e| fail!("drawing {title}: {e}"))?;
+    Ok(chart)
+}
+
+/// A tick label without plotters' fixed trailing ".0": "200", "-2.03", "1.5e-5".
+fn tick(v: &f64) -> String {
+    let v = *v;
+    if v == 0.0 {
+        "0".to_string()
+    } else if v.fract() == 0.0 && v.abs() < 1e9 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1e-3 && v.abs() < 1e9 {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{v:.1e}")
+    }
+}
+
+/// Draws the legend box of a chart's labelled series.
+fn legend<'a, 'b: 'a>(chart: &mut Frame<'a, 'b>, position: SeriesLabelPosition, title: &str) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 13))
+        .draw()
+        .map_err(|e| fail!("drawing {title}: {e}"))
+}
+
+/// Lines through each series' points, with a legend.
+pub fn lines(series: &[Series<'_>], title: &str, x_label: &str, y_label: &str) -> Result<Vec<u8>> {
+    let (x0, x1) = range_of(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
+    let (y0, y1) = range_of(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
+    register_fonts();
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let mut chart = draw_frame(&area, title, (x0, x1), (y0, y1), x_label, y_label)?;
+        for s in series {
+            let colour = s.colour;
+            chart
+                .draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))
+                .map_err(|e| fail!("drawing {title}: {e}"))?
+                .label(s.name)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight, title)?;
+        area.present().map_err(|e| fail!("drawing {title}: {e}"))?;
+    }
+    encode_png(rgb, WIDTH, HEIGHT)
+}
+
+/// Predicted against true values (or model against data) with the y = x line.
+pub fn parity(series: &[Series<'_>], title: &str, x_label: &str, y_label: &str) -> Result<Vec<u8>> {
+    let (lo, hi) = range_of(series.iter().flat_map(|s| s.points.iter().flat_map(|p| [p.0, p.1])));
+    register_fonts();
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let mut chart = draw_frame(&area, title, (lo, hi), (lo, hi), x_label, y_label)?;
+        chart
+            .draw_series(LineSeries::new(
+                [(lo, lo), (hi, hi)],
+                RGBColor(200, 40, 40).stroke_width(2),
+            ))
+            .map_err(|e| fail!("drawing {title}: {e}"))?
+            .label("y = x")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], RGBColor(200, 40, 40).stroke_width(2)));
+        for s in series {
+            let colour = s.colour;
+            chart
+                .draw_series(s.points.iter().map(|&p| Circle::new(p, 3, colour.mix(0.7).filled())))
+                .map_err(|e| fail!("drawing {title}: {e}"))?
+                .label(s.name)
+                .legend(move |(x, y)| Circle::new((x + 9, y), 4, colour.filled()));
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, title)?;
+        area.present().map_err(|e| fail!("drawing {title}: {e}"))?;
+    }
+    encode_png(rgb, WIDTH, HEIGHT)
+}
+
+/// A path to draw: its points, colour and legend name.
+pub type Path<'a> = (Vec<(f64, f64)>, RGBColor, &'a str);
+
+/// Point clouds, coloured paths through them, and red end points.
+pub fn trajectories(
+    clouds: &[Series<'_>],
+    paths: &[Path<'_>],
+    finals: &[(f64, f64)],
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+) -> Result<Vec<u8>> {
+    let all = clouds
+        .iter()
+        .flat_map(|c| c.points.iter())
+        .chain(paths.iter().flat_map(|p| p.0.iter()))
+        .chain(finals);
+    let (x0, x1) = range_of(all.clone().map(|p| p.0));
+    let (y0, y1) = range_of(all.map(|p| p.1));
+    register_fonts();
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let mut chart = draw_frame(&area, title, (x0, x1), (y0, y1), x_label, y_label)?;
+        let err = |e: &dyn std::fmt::Display| fail!("drawing {title}: {e}");
+        for cloud in clouds {
+            let c = cloud.colour;
+            chart
+                .draw_series(cloud.points.iter().map(|&p| Circle::new(p, 2, c.filled())))
+                .map_err(|e| err(&e))?
+                .label(cloud.name)
+                .legend(move |(x, y)| Circle::new((x + 9, y), 3, c.filled()));
+        }
+        let mut labelled = std::collections::HashSet::new();
+        for (points, colour, name) in paths {
+            let colour = *colour;
+            let s = chart
+                .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(1)))
+                .map_err(|e| err(&e))?;
+            if labelled.insert(*name) {
+                s.label(*name)
+                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+            }
+        }
+        chart
+            .draw_series(
+                finals
+                    .iter()
+                    .map(|&p| Circle::new(p, 4, RGBColor(200, 40, 40).filled())),
+            )
+            .map_err(|e| err(&e))?
+            .label("final points")
+            .legend(|(x, y)| Circle::new((x + 9, y), 4, RGBColor(200, 40, 40).filled()));
+        legend(&mut chart, SeriesLabelPosition::UpperRight, title)?;
+        area.present().map_err(|e| err(&e))?;
+    }
+    encode_png(rgb, WIDTH, HEIGHT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tick;
+
+    #[test]
+    fn tick_labels_drop_trailing_zeros() {
+        let cases = [
+            (200.0, "200"),
+            (-2.03, "-2.03"),
+            (-0.0, "0"),
+            (0.25, "0.25"),
+            (0.1 + 0.2, "0.3"),
+            (1.5e-5, "1.5e-5"),
+            (1800.0, "1800"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(tick(&v), want, "{v}");
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! The config of a chiral-magnet run (seed 001): `lso run` takes this form when the file has a
+//! `[chiral]` section.
+
+use super::data::ChiralDataConfig;
+use crate::config::{check_header, from_toml, Checker, MethodName, Optimise, SearchConfig, SearchDefaults};
+use crate::error::Result;
+use lso_nn::chiral::Quantity;
+use lso_nn::train::VaeTrainConfig;
+use lso_opt::{GeneticConfig, StochasticConfig};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConvSection {
+    pub channels: Vec<usize>,
+    pub latent: usize,
+    pub train: VaeTrainConfig,
+}
+
+impl Default for ConvSection {
+    fn default() -> Self {
+        Self {
+            channels: vec![16, 32],
+            latent: 32,
+            train: VaeTrainConfig {
+                epochs: 30,
+                batch_size: 16,
+                beta: 0.001,
+                patience: 8,
+                ..Default::default()
+            },
+        }
+    }
+}
+
+/// The chiral problem's own `[optimise]` keys.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChiralSearch {
+    pub objectives: Vec<Quantity>,
+    /// Annealing runs on the spins for the control, `budget` sweeps each.
+    pub anneal_restarts: usize,
+}
+
+impl Default for ChiralSearch {
+    fn default() -> Self {
+        Self {
+            objectives: vec![
+                Quantity::Energy,
+                Quantity::W,
+                Quantity::Mz,
+                Quantity::Correlation { ax: 1, ay: 0 },
+            ],
+            anneal_restarts: 4,
+        }
+    }
+}
+
+impl SearchDefaults for ChiralSearch {
+    fn search_defaults() -> SearchConfig {
+        SearchConfig {
+            methods: vec![MethodName::Adam, MethodName::Genetic, MethodName::Stochastic],
+            restarts: 1,
+            budget: 2000,
+            radius: 0.0,
+            prior_samples: 100,
+            genetic: GeneticConfig {
+                population: 50,
+                ..Default::default()
+            },
+            stochastic: StochasticConfig {
+                samples: 8,
+                gamma_every: 60,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChiralRunConfig {
+    pub version: u32,
+    pub name: String,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub chiral: ChiralDataConfig,
+    #[serde(default)]
+    pub vae: ConvSection,
+    #[serde(default)]
+    pub optimise: Optimise<ChiralSearch>,
+}
+
+impl ChiralRunConfig {
+    pub fn parse(text: &str, origin: &str) -> Result<Self> {
+        let cfg: Self = from_toml(text, origin)?;
+        let mut c = Checker::new(origin);
+        check_header(&mut c, cfg.version, &cfg.name);
+        if let Err(e) = cfg.chiral.check() {
+            c.require(false, "chiral", || format!("is invalid: {e}"));
+        }
+        c.require(cfg.chiral.lx == cfg.chiral.ly, "chiral.lx/ly", || {
+            "the convolutional VAE needs a square lattice".into()
+        });
+        let stages = cfg.vae.channels.len();
+        c.require(
+            stages >= 1 && cfg.chiral.lx % (1 << stages.min(16)) == 0,
+            "vae.channels",
+            || {
+                format!(
+                    "{stages} pooling stages need the lattice side divisible by {}",
+                    1usize << stages.min(16)
+                )
+            },
+        );
+        c.require(!cfg.vae.channels.contains(&0), "vae.channels", || {
+            "must all be >= 1".into()
+        });
+        c.require(cfg.vae.latent >= 1, "vae.latent", || "must be at least 1".into());
+        if let Err(e) = cfg.vae.train.validate() {
+            c.require(false, "vae.train", || format!("is invalid: {e}"));
+        }
+        let o = &cfg.optimise;
+        o.search.check(&mut c);
+        c.require(!o.problem.objectives.is_empty(), "optimise.objectives", || {
+            "needs at least one".into()
+        });
+        for q in &o.problem.objectives {
+            if let Quantity::Boundary { target } = q {
+                let norm = target.iter().map(|v| v * v).sum::<f64>().sqrt();
+                c.require(norm.is_finite() && norm > 0.0, "optimise.objectives.target", || {
+                    format!("must be a non-zero vector, got {target:?}")
+                });
+            }
+        }
+        c.require(o.problem.anneal_restarts >= 1, "optimise.anneal_restarts", || {
+            "must be at least 1".into()
+        });
+        c.finish()?;
+        Ok(cfg)
+    }
+}

@@ -1,0 +1,62 @@
+//! The report structure every problem shares: the summary table, the VAE's training curves and
+//! each objective's search progress, then the problem's own figures and the provenance.
+
+use crate::error::Result;
+use crate::plot::charts::{self, Series};
+use crate::problem::{Problem, RunView};
+use crate::report::{method_colour, training_curves, Page};
+use crate::results::summary_rows;
+use std::path::PathBuf;
+
+/// Writes `report/*.png` and `report.html` into the run directory; returns the HTML path.
+pub fn write<P: Problem>(p: &P, view: &RunView<'_, P>, provenance_json: &str) -> Result<PathBuf> {
+    let mut page = Page::new(&format!("lso run: {} ({})", p.name(), P::KIND));
+    let rows = summary_rows(view.results, &p.columns(), &|s, o| p.score(s, o));
+    page.table("Summary", &rows);
+    page.note(&p.note(view.data));
+    training_curves(&mut page, view.fig_dir, p.history(view.model), "VAE training", true)?;
+    for (qi, spec) in view.results.objectives.iter().enumerate() {
+        // Each method's best restart (lowest final objective value), so the lines stay legible.
+        let mut series: Vec<Series> = Vec::new();
+        for m in &p.search().methods {
+            let best = view
+                .traces
+                .iter()
+                .filter(|t| t.objective == spec.name && t.method == m.name() && !t.values.is_empty())
+                .min_by(|a, b| {
+                    let last = |t: &crate::results::TraceRecord| t.values.last().map_or(f64::INFINITY, |v| v.1);
+                    last(a).total_cmp(&last(b))
+                });
+            if let Some(t) = best {
+                series.push(Series {
+                    name: m.name(),
+                    points: t.values.iter().map(|&(e, v)| (e as f64, v)).collect(),
+                    colour: method_colour(m.name()),
+                });
+            }
+        }
+        if series.is_empty() {
+            continue;
+        }
+        let png = charts::lines(
+            &series,
+            &format!("{}: best value so far", spec.name),
+            "objective evaluations",
+            "objective (minimised)",
+        )?;
+        page.figure(
+            view.fig_dir,
+            &format!("search_{qi}.png"),
+            &png,
+            &format!(
+                "{}: the best objective value over the search, each method's best restart (quantities to maximise enter negated).",
+                spec.name
+            ),
+        )?;
+    }
+    p.report(view, &mut page)?;
+    page.pre("Provenance (manifest)", provenance_json);
+    let path = view.dir.join("report.html");
+    crate::rundir::write_atomic(&path, page.render().as_bytes())?;
+    Ok(path)
+}

@@ -1,0 +1,117 @@
+//! The search stage, written once: every configured explorer on every objective of a problem,
+//! its restarts run in lockstep (one decoder batch per round for all of them), each restart
+//! judged by the problem's true observables of its best decoded configuration.
+
+use crate::error::Result;
+use crate::explorer;
+use crate::problem::{ObjectiveSpec, Problem};
+use crate::results::{Outcome, TraceRecord};
+use lso_nn::train::normal_matrix;
+use lso_opt::driver::{self, BestTrace, Observer, Observers, Target};
+use lso_opt::{Constrained, Optimiser};
+use lso_physics::rng::{mix, tag};
+use std::time::Instant;
+
+/// The seed of restart `restart` on objective `objective` for stream `name`: restarts of the
+/// first objective keep the streams earlier versions used.
+pub fn restart_seed(seed: u64, name: &str, objective: usize, restart: usize) -> u64 {
+    mix(seed, tag(name), ((objective as u64) << 32) | restart as u64)
+}
+
+/// The start of a restart: a draw from the prior N(0, I).
+pub fn start_point(seed: u64, dim: usize, objective: usize, restart: usize) -> Vec<f64> {
+    normal_matrix(1, dim, restart_seed(seed, "optimise-start", objective, restart))
+        .iter()
+        .map(|&v| v as f64)
+        .collect()
+}
+
+pub fn run<P: Problem>(
+    p: &P,
+    data: &P::Data,
+    model: &P::Model,
+    objectives: &[ObjectiveSpec],
+) -> Result<(Vec<Outcome>, Vec<TraceRecord>)> {
+    let cfg = p.search();
+    let d = p.latent_dim(model);
+    let constraint = p.constraint();
+    let pb = crate::progress::bar((objectives.len() * cfg.methods.len()) as u64, "optimise");
+    let mut outcomes = Vec::new();
+    let mut traces = Vec::new();
+    for (qi, spec) in objectives.iter().enumerate() {
+        for &method in &cfg.methods {
+            let t0 = Instant::now();
+            let mut opts: Vec<Box<dyn Optimiser>> = (0..cfg.restarts)
+                .map(|r| {
+                    let start = start_point(p.seed(), d, qi, r);
+                    explorer::build(method, cfg, start, restart_seed(p.seed(), method.name(), qi, r))
+                })
+                .collect::<Result<_, _>>()?;
+            let mut objective = p.objective(data, model, spec)?;
+            let mut recorders = vec![BestTrace::default(); cfg.restarts];
+            let mut targets: Vec<Option<Target>> = vec![
+                spec.target.map(|value| Target {
+                    value,
+                    tolerance: 1e-9 * value.abs().max(1.0),
+                });
+                cfg.restarts
+            ];
+            let run = {
+                let mut members: Vec<Observers> = recorders
+                    .iter_mut()
+                    .zip(targets.iter_mut())
+                    .map(|(r, t)| {
+                        let mut v: Vec<&mut dyn Observer> = vec![r];
+                        if let Some(t) = t {
+                            v.push(t);
+                        }
+                        Observers(v)
+                    })
+                    .collect();
+                let mut observers: Vec<&mut dyn Observer> =
+                    members.iter_mut().map(|m| m as &mut dyn Observer).collect();
+                let mut refs: Vec<&mut (dyn Optimiser + 'static)> = opts.iter_mut().map(|o| o.as_mut()).collect();
+                let mut constrained = Constrained {
+                    inner: objective.as_mut(),
+                    constraint: constraint.clone(),
+                };
+                driver::run_lockstep(&mut refs, &mut constrained, cfg.budget, &mut observers)?
+            };
+            let spent: usize = run.iter().map(|t| t.evaluations).sum();
+            let total = objective.evaluations();
+            drop(objective);
+            let finals: Vec<Vec<f64>> = run.iter().map(|t| constraint.project(&t.best_point)).collect();
+            let judged = p.judge(data, model, &finals)?;
+            let seconds = t0.elapsed().as_secs_f64() / cfg.restarts as f64;
+            for (r, ((trace, z), best)) in run.iter().zip(finals).zip(judged).enumerate() {
+                let hit = p.hit(data, spec, &best);
+                outcomes.push(Outcome {
+                    problem: P::KIND.into(),
+                    objective: spec.name.clone(),
+                    method: method.name().into(),
+                    seed: p.seed(),
+                    restart: Some(r),
+                    evaluations: total.share(trace.evaluations, spent),
+                    seconds,
+                    best,
+                    value: Some(trace.best_value),
+                    z: Some(z),
+                    hit,
+                    samples: None,
+                    hits: None,
+                    mean: None,
+                });
+                traces.push(TraceRecord {
+                    objective: spec.name.clone(),
+                    method: method.name().into(),
+                    restart: r,
+                    values: recorders[r].values.clone(),
+                    path: recorders[r].path.iter().map(|z| constraint.project(z)).collect(),
+                });
+            }
+            pb.inc(1);
+        }
+    }
+    pb.finish_and_clear();
+    Ok((outcomes, traces))
+}

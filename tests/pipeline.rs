@@ -1,0 +1,269 @@
+//! The one pipeline on every problem: every explorer on every objective in one results schema,
+//! explorer settings refused before any work, and the data's own Hamiltonian as the judge.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn lso(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lso"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("lso runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
+}
+
+/// A fixture with `lines` added at the top of its `[optimise]` table.
+fn with_optimise(name: &str, lines: &str) -> String {
+    fixture(name).replacen("[optimise]\n", &format!("[optimise]\n{lines}\n"), 1)
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+const ALL: &str = r#"methods = ["adam", "cmaes", "random", "genetic", "stochastic"]"#;
+
+#[test]
+fn every_explorer_runs_on_every_problem_in_one_schema() {
+    let t = tempfile::tempdir().unwrap();
+    for (fixture_name, problem, objectives, restarts) in [
+        ("small.toml", "ising", vec!["min energy"], 3),
+        ("small-chiral.toml", "chiral", vec!["min energy", "max W"], 1),
+        (
+            "small-shapes.toml",
+            "shapes",
+            vec!["min isoperimetric", "max isoperimetric"],
+            2,
+        ),
+    ] {
+        let cfg = t.path().join(fixture_name);
+        std::fs::write(&cfg, with_optimise(fixture_name, ALL)).unwrap();
+        let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", problem]);
+        assert!(o.status.success(), "{problem}: {}", stderr(&o));
+        let r = json(&t.path().join(problem).join("results.json"));
+        assert_eq!(r["schema"], 2);
+        assert_eq!(r["problem"], problem);
+        let outcomes = r["outcomes"].as_array().unwrap();
+        assert_eq!(outcomes.len(), 5 * objectives.len() * restarts, "{problem}");
+        for objective in &objectives {
+            for method in ["adam", "cmaes", "random", "genetic", "stochastic"] {
+                let found: Vec<&serde_json::Value> = outcomes
+                    .iter()
+                    .filter(|o| o["objective"] == *objective && o["method"] == method)
+                    .collect();
+                assert_eq!(found.len(), restarts, "{problem} {objective} {method}");
+                for o in found {
+                    assert_eq!(o["problem"], problem);
+                    assert_eq!(o["seed"], r["seed"]);
+                    assert!(o["seconds"].as_f64().unwrap() >= 0.0);
+                    let e = &o["evaluations"];
+                    let spent =
+                        e["true"].as_u64().unwrap() + e["decoder"].as_u64().unwrap() + e["surrogate"].as_u64().unwrap();
+                    assert!(spent > 0, "{problem} {method}: {e}");
+                    assert!(o["best"].as_object().unwrap().values().all(|v| v.is_number()));
+                }
+            }
+        }
+        let controls = r["controls"].as_array().unwrap();
+        for method in ["training", "decoded-training", "prior"] {
+            assert!(
+                controls.iter().any(|c| c["method"] == method),
+                "{problem}: control {method}"
+            );
+        }
+        let html = std::fs::read_to_string(t.path().join(problem).join("report.html")).unwrap();
+        assert!(
+            html.contains("stochastic") && html.contains("genetic"),
+            "{problem}: the report's table lists every method"
+        );
+    }
+}
+
+#[test]
+fn a_bad_explorer_setting_exits_2_before_any_work() {
+    let t = tempfile::tempdir().unwrap();
+    for (fixture_name, lines, expect) in [
+        (
+            "small.toml",
+            "[optimise.genetic]\npopulation = 0\n",
+            "optimise.genetic is invalid",
+        ),
+        (
+            "small-chiral.toml",
+            "restarts = 0",
+            "optimise.restarts must be at least 1",
+        ),
+        (
+            "small-shapes.toml",
+            "[optimise.cmaes]\nsigma = -1.0\n",
+            "optimise.cmaes is invalid",
+        ),
+        (
+            "small.toml",
+            "[optimise.random]\nbatch = 0\n",
+            "optimise.random is invalid",
+        ),
+        (
+            "small-chiral.toml",
+            "[optimise.adam]\nlearning_rate = 0.0\n",
+            "optimise.adam is invalid",
+        ),
+        ("small-shapes.toml", "goals = []", "optimise.goals needs at least one"),
+        (
+            "small.toml",
+            "methods = [\"adam\", \"adam\"]",
+            "optimise.methods lists adam twice",
+        ),
+    ] {
+        // A table goes at the end (TOML allows any order); a key goes under [optimise].
+        let text = if lines.starts_with('[') {
+            format!("{}\n{lines}", fixture(fixture_name))
+        } else {
+            with_optimise(fixture_name, lines)
+        };
+        let cfg = t.path().join("bad.toml");
+        std::fs::write(&cfg, text).unwrap();
+        let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", "r"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{fixture_name} {lines}: {err}");
+        assert!(
+            err.contains("bad.toml") && err.contains(expect),
+            "{fixture_name} {lines}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!t.path().join("r").exists(), "nothing runs: {fixture_name} {lines}");
+    }
+}
+
+/// `lso optimise` judges a spin glass with the bonds its data were made with, not with bonds
+/// drawn from the run config's seed; without the data's `meta.json` it refuses to guess.
+#[test]
+fn optimise_judges_with_the_data_hamiltonian_and_needs_it() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small.toml");
+    let cfg = cfg.to_str().unwrap();
+    let ok = |args: &[&str]| {
+        let o = lso(d, args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    };
+    ok(&[
+        "generate",
+        "ising",
+        "--disorder",
+        "pm",
+        "--boundary",
+        "open",
+        "--seed",
+        "11",
+        "--size",
+        "8",
+        "--samples",
+        "60",
+        "--out",
+        "glass",
+    ]);
+    ok(&["train", "vae", "--data", "glass", "--config", cfg, "--out", "vae"]);
+    ok(&[
+        "train",
+        "surrogate",
+        "--data",
+        "glass",
+        "--vae",
+        "vae",
+        "--config",
+        cfg,
+        "--out",
+        "sur",
+    ]);
+    let args = [
+        "optimise",
+        "--data",
+        "glass",
+        "--vae",
+        "vae",
+        "--surrogate",
+        "sur",
+        "--config",
+        cfg,
+        "--out",
+        "opt",
+    ];
+    ok(&args);
+    let energies = lso_physics::npy::decode(&std::fs::read(d.join("glass/energy.npy")).unwrap()).unwrap();
+    let e: Vec<f64> = (0..60).map(|k| energies.data.get_f64(k)).collect();
+    let r = json(&d.join("opt/results.json"));
+    let training = r["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["method"] == "training")
+        .unwrap();
+    let lowest = e.iter().cloned().fold(f64::INFINITY, f64::min);
+    let mean = e.iter().sum::<f64>() / 60.0;
+    assert!(
+        (training["best"]["energy"].as_f64().unwrap() - lowest).abs() < 1e-9,
+        "{training}"
+    );
+    assert!(
+        (training["mean"]["energy"].as_f64().unwrap() - mean).abs() < 1e-9,
+        "{training}"
+    );
+    assert!(
+        r["reference"].get("ground_state_energy").is_none(),
+        "no closed form for a glass"
+    );
+
+    std::fs::write(d.join("glass/meta.json"), "{ not json").unwrap();
+    let o = lso(d, &[&args[..10], &["opt2"]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("glass/meta.json: corrupt"), "{}", stderr(&o));
+    std::fs::remove_file(d.join("glass/meta.json")).unwrap();
+    let o = lso(d, &[&args[..10], &["opt2"]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("glass/meta.json: cannot read"), "{}", stderr(&o));
+    assert!(!d.join("opt2").exists());
+}
+
+/// With the true energy as the objective and a known ground state, a restart stops at the round
+/// that reaches it; one that never does spends its whole budget.
+#[test]
+fn a_search_on_the_true_energy_stops_at_the_exact_ground_state() {
+    let t = tempfile::tempdir().unwrap();
+    let cfg = t.path().join("hard.toml");
+    let text = with_optimise(
+        "small.toml",
+        "objective = \"hard\"\nmethods = [\"cmaes\", \"random\", \"genetic\"]",
+    )
+    .replace("budget = 30", "budget = 3000")
+    .replace("restarts = 3", "restarts = 4")
+    // A VAE trained long enough to decode the ground state somewhere.
+    .replace("epochs = 4\n", "epochs = 100\n");
+    std::fs::write(&cfg, text).unwrap();
+    let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", "r"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = json(&t.path().join("r/results.json"));
+    assert_eq!(r["objectives"][0]["target"], -128.0);
+    let outcomes = r["outcomes"].as_array().unwrap();
+    let mut hits = 0;
+    for o in outcomes {
+        let spent = o["evaluations"]["true"].as_u64().unwrap();
+        assert!(spent <= 3000, "{o}");
+        if o["hit"] == true {
+            hits += 1;
+            assert_eq!(o["best"]["energy"], -128.0);
+            assert!(spent < 3000, "a restart that found the ground state stopped there: {o}");
+        } else {
+            assert!(spent > 2900, "a restart that never found it used its budget: {o}");
+        }
+    }
+    assert!(hits >= 3, "the 8×8 ground state is easy to find: {hits} hits");
+}
