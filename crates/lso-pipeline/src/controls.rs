@@ -84,61 +84,23 @@ pub fn run<P: Problem>(
     let d = p.latent_dim(model);
     let mut out = Vec::new();
     let mut sets = Sets::new();
-
-    let t0 = Instant::now();
-    let set = p.observe_data(data);
-    let e = Evaluations {
-        truth: set.len(),
-        ..Default::default()
-    };
-    out.extend(summarise(
-        p,
-        data,
-        objectives,
-        "training",
-        &set,
-        e,
-        t0.elapsed().as_secs_f64(),
-    ));
-    sets.insert("training".into(), set);
-
-    let t0 = Instant::now();
-    let set = judge_codes(p, data, model, p.training_codes(model), d)?;
-    let e = Evaluations {
-        truth: set.len(),
-        decoder: set.len(),
-        surrogate: 0,
-    };
-    out.extend(summarise(
-        p,
-        data,
-        objectives,
-        "decoded-training",
-        &set,
-        e,
-        t0.elapsed().as_secs_f64(),
-    ));
-    sets.insert("decoded-training".into(), set);
-
-    let t0 = Instant::now();
     let prior = normal_matrix(p.search().prior_samples, d, mix(p.seed(), tag("prior-control"), 0));
-    let set = judge_codes(p, data, model, &prior, d)?;
-    let e = Evaluations {
-        truth: set.len(),
-        decoder: set.len(),
-        surrogate: 0,
-    };
-    out.extend(summarise(
-        p,
-        data,
-        objectives,
-        "prior",
-        &set,
-        e,
-        t0.elapsed().as_secs_f64(),
-    ));
-    sets.insert("prior".into(), set);
-
+    for name in ["training", "decoded-training", "prior"] {
+        let t0 = Instant::now();
+        let (set, decoded) = match name {
+            "training" => (p.observe_data(data), false),
+            "decoded-training" => (judge_codes(p, data, model, p.training_codes(model), d)?, true),
+            _ => (judge_codes(p, data, model, &prior, d)?, true),
+        };
+        let e = Evaluations {
+            truth: set.len(),
+            decoder: if decoded { set.len() } else { 0 },
+            surrogate: 0,
+        };
+        let seconds = t0.elapsed().as_secs_f64();
+        out.extend(summarise(p, data, objectives, name, &set, e, seconds));
+        sets.insert(name.into(), set);
+    }
     out.extend(p.controls(data, objectives)?);
     Ok((out, sets))
 }

@@ -31,6 +31,32 @@ pub struct RunView<'a, P: Problem> {
     pub sets: &'a BTreeMap<String, Vec<Observed>>,
 }
 
+/// The accessors every problem writes the same way over its `cfg` (a run config with `name`,
+/// `seed` and `optimise.search`): use inside `impl Problem`.
+#[macro_export]
+macro_rules! run_config_accessors {
+    () => {
+        fn name(&self) -> &str {
+            &self.cfg.name
+        }
+        fn seed(&self) -> u64 {
+            self.cfg.seed
+        }
+        fn set_seed(&mut self, seed: u64) {
+            self.cfg.seed = seed;
+        }
+        fn search(&self) -> &$crate::config::SearchConfig {
+            &self.cfg.optimise.search
+        }
+        fn to_toml(&self) -> $crate::error::Result<String> {
+            Ok(toml::to_string(&self.cfg)?)
+        }
+        fn config_json(&self) -> serde_json::Value {
+            serde_json::to_value(&self.cfg).expect("config serialises")
+        }
+    };
+}
+
 pub trait Problem: Sized + Sync {
     /// What `load_data` gives.
     type Data: Sync;

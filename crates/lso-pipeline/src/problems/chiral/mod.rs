@@ -10,7 +10,6 @@ mod report;
 pub use config::{ChiralRunConfig, ChiralSearch, ConvSection};
 pub use data::{ChiralDataConfig, ChiralSet};
 
-use crate::config::SearchConfig;
 use crate::error::{fail, Result};
 use crate::problem::{Column, Direction, LatentObjective, ObjectiveSpec, Observed, Problem, RunView};
 use crate::report::Page;
@@ -142,24 +141,7 @@ impl Problem for ChiralProblem {
     type Model = ChiralModel;
     const KIND: &'static str = "chiral";
 
-    fn name(&self) -> &str {
-        &self.cfg.name
-    }
-    fn seed(&self) -> u64 {
-        self.cfg.seed
-    }
-    fn set_seed(&mut self, seed: u64) {
-        self.cfg.seed = seed;
-    }
-    fn search(&self) -> &SearchConfig {
-        &self.cfg.optimise.search
-    }
-    fn to_toml(&self) -> Result<String> {
-        Ok(toml::to_string(&self.cfg)?)
-    }
-    fn config_json(&self) -> serde_json::Value {
-        serde_json::to_value(&self.cfg).expect("config serialises")
-    }
+    crate::run_config_accessors!();
 
     fn data_key(&self) -> serde_json::Value {
         serde_json::to_value(&self.cfg.chiral).expect("serialises")

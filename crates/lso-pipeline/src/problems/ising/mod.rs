@@ -13,7 +13,6 @@ pub mod surrogate;
 pub use config::{ControlConfig, IsingRunConfig, IsingSearch, ObjectiveKind};
 pub use dataconfig::{Disorder, IsingDataConfig, Source};
 
-use crate::config::SearchConfig;
 use crate::error::{fail, Result};
 use crate::problem::{Column, Direction, LatentObjective, ObjectiveSpec, Observed, Problem, RunView};
 use crate::report::Page;
@@ -140,24 +139,7 @@ impl Problem for IsingProblem {
     type Model = IsingModel;
     const KIND: &'static str = "ising";
 
-    fn name(&self) -> &str {
-        &self.cfg.name
-    }
-    fn seed(&self) -> u64 {
-        self.cfg.seed
-    }
-    fn set_seed(&mut self, seed: u64) {
-        self.cfg.seed = seed;
-    }
-    fn search(&self) -> &SearchConfig {
-        &self.cfg.optimise.search
-    }
-    fn to_toml(&self) -> Result<String> {
-        Ok(toml::to_string(&self.cfg)?)
-    }
-    fn config_json(&self) -> serde_json::Value {
-        serde_json::to_value(&self.cfg).expect("config serialises")
-    }
+    crate::run_config_accessors!();
 
     fn data_key(&self) -> serde_json::Value {
         serde_json::to_value(&self.cfg.data).expect("serialises")

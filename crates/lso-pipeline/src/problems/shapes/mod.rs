@@ -8,7 +8,6 @@ mod report;
 pub use config::{Goal, ShapesDataConfig, ShapesRunConfig, ShapesSearch};
 pub use data::ShapeSet;
 
-use crate::config::SearchConfig;
 use crate::error::{fail, Result};
 use crate::problem::{Column, Direction, LatentObjective, ObjectiveSpec, Observed, Problem, RunView};
 use crate::report::Page;
@@ -113,24 +112,7 @@ impl Problem for ShapesProblem {
     type Model = ShapesModel;
     const KIND: &'static str = "shapes";
 
-    fn name(&self) -> &str {
-        &self.cfg.name
-    }
-    fn seed(&self) -> u64 {
-        self.cfg.seed
-    }
-    fn set_seed(&mut self, seed: u64) {
-        self.cfg.seed = seed;
-    }
-    fn search(&self) -> &SearchConfig {
-        &self.cfg.optimise.search
-    }
-    fn to_toml(&self) -> Result<String> {
-        Ok(toml::to_string(&self.cfg)?)
-    }
-    fn config_json(&self) -> serde_json::Value {
-        serde_json::to_value(&self.cfg).expect("config serialises")
-    }
+    crate::run_config_accessors!();
 
     fn data_key(&self) -> serde_json::Value {
         serde_json::to_value(&self.cfg.shapes).expect("serialises")
