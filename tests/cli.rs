@@ -287,9 +287,12 @@ fn run_reuses_unchanged_stages_and_is_reproducible() {
     assert!(stderr(&o).contains("made from a different config"));
     // Same seed, another directory: identical results, all but the timings.
     assert!(lso(t.path(), &["run", &cfg, "--out", "r2"]).status.success());
-    // (The safetensors bytes may list tensors in another order; the weights are compared through
-    // the codes they produce.)
-    for f in ["data/spins.npy", "vae/latents.npy"] {
+    for f in [
+        "data/spins.npy",
+        "vae/latents.npy",
+        "vae/vae.safetensors",
+        "surrogate/surrogate.safetensors",
+    ] {
         let same =
             std::fs::read(t.path().join("r1").join(f)).unwrap() == std::fs::read(t.path().join("r2").join(f)).unwrap();
         assert!(same, "{f} differs between two runs with the same seed");

@@ -6,14 +6,67 @@ use crate::NnError;
 use burn::module::Module;
 use burn::store::{ModuleSnapshot, SafetensorsStore};
 
+/// The module's weights as safetensors bytes in one canonical layout (tensors and metadata in
+/// name order), so the same weights always give the same bytes.
 pub fn to_bytes<M: Module>(module: &M) -> Result<Vec<u8>, NnError> {
     let mut store = SafetensorsStore::from_bytes(None);
     module
         .save_into(&mut store)
         .map_err(|e| NnError::Load(format!("saving weights: {e}")))?;
-    store
+    let bytes = store
         .get_bytes()
-        .map_err(|e| NnError::Load(format!("saving weights: {e}")))
+        .map_err(|e| NnError::Load(format!("saving weights: {e}")))?;
+    canonical(&bytes)
+}
+
+/// Rewrites a safetensors file with its header keys sorted and the tensor data laid out in name
+/// order. burn writes both in hash-map order, which differs between runs of the same program.
+pub fn canonical(bytes: &[u8]) -> Result<Vec<u8>, NnError> {
+    use std::collections::BTreeMap;
+    let bad = |m: &str| NnError::Load(format!("not a safetensors file: {m}"));
+    let n = bytes
+        .get(..8)
+        .map(|h| u64::from_le_bytes(h.try_into().expect("8 bytes")) as usize)
+        .ok_or_else(|| bad("shorter than its header length"))?;
+    let end = 8usize
+        .checked_add(n)
+        .filter(|&e| e <= bytes.len())
+        .ok_or_else(|| bad("header runs past the end"))?;
+    let header: BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(&bytes[8..end]).map_err(|e| bad(&e.to_string()))?;
+    let data = &bytes[end..];
+    let mut out_header = BTreeMap::new();
+    let mut out_data = Vec::with_capacity(data.len());
+    for (name, entry) in header {
+        if name == "__metadata__" {
+            out_header.insert(name, entry);
+            continue;
+        }
+        let offsets = entry["data_offsets"]
+            .as_array()
+            .ok_or_else(|| bad("a tensor without data_offsets"))?;
+        let at = |k: usize| offsets.get(k).and_then(|v| v.as_u64()).map(|v| v as usize);
+        let (a, b) = (at(0), at(1));
+        let (a, b) = match (a, b) {
+            (Some(a), Some(b)) if a <= b && b <= data.len() => (a, b),
+            _ => return Err(bad("data_offsets out of range")),
+        };
+        let start = out_data.len();
+        out_data.extend_from_slice(&data[a..b]);
+        let mut e = entry.clone();
+        e["data_offsets"] = serde_json::json!([start, out_data.len()]);
+        out_header.insert(name, e);
+    }
+    let mut json = serde_json::to_vec(&out_header).map_err(|e| bad(&e.to_string()))?;
+    // Pad the header with spaces to keep the data 8-byte aligned, as the reference writer does.
+    while (8 + json.len()) % 8 != 0 {
+        json.push(b' ');
+    }
+    let mut out = Vec::with_capacity(8 + json.len() + out_data.len());
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&out_data);
+    Ok(out)
 }
 
 /// Loads `bytes` into `module`, which must have been built from the matching config: every
@@ -34,4 +87,40 @@ pub fn load_into<M: Module>(module: M, bytes: Vec<u8>) -> Result<M, NnError> {
         return Err(NnError::Mismatch(format!("tensor {path} is not part of the model")));
     }
     Ok(module)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::VaeConfig;
+
+    /// The same weights give the same bytes, and the canonical bytes load back to the same model.
+    #[test]
+    fn saved_bytes_are_canonical_and_load_back() {
+        let cfg = VaeConfig {
+            input: 12,
+            hidden: vec![8, 6],
+            latent: 3,
+            output: crate::OutputKind::Tanh,
+        };
+        let vae = cfg.init(4, &crate::device()).unwrap();
+        let bytes = to_bytes(&vae).unwrap();
+        for _ in 0..5 {
+            assert_eq!(to_bytes(&vae).unwrap(), bytes);
+        }
+        assert_eq!(canonical(&bytes).unwrap(), bytes, "canonical is idempotent");
+        let back = load_into(cfg.init(9, &crate::device()).unwrap(), bytes.clone()).unwrap();
+        assert_eq!(to_bytes(&back).unwrap(), bytes);
+        // The header's keys are in name order.
+        let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        let header = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
+        let keys: Vec<&str> = header
+            .match_indices("\"decoder.")
+            .map(|(i, _)| &header[i..i + 20])
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        assert!(canonical(&bytes[..4]).is_err() && canonical(&bytes[..8 + n - 1]).is_err());
+    }
 }

@@ -17,11 +17,58 @@ fn sibling(path: &Path, tag: &str) -> PathBuf {
     path.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
 }
 
+/// Whether process `pid` is gone (so its temporaries are litter).
+fn is_dead(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        // SAFETY: signal 0 only asks whether the process exists.
+        let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
+        r != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}
+
+/// Removes the temporaries a killed lso left beside `path` (`.NAME.tmp-PID`, `.NAME.old-PID` of
+/// processes that no longer exist). Those of live processes are left alone.
+pub fn remove_stale(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let name = name.to_string_lossy();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let file = file.to_string_lossy();
+        let pid = ["tmp", "old"].iter().find_map(|tag| {
+            file.strip_prefix(&format!(".{name}.{tag}-"))
+                .and_then(|p| p.parse::<u32>().ok())
+        });
+        if pid.is_some_and(is_dead) {
+            let p = e.path();
+            let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
+        }
+    }
+}
+
 /// Writes `bytes` to `path` atomically (temporary file in the same directory, then rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
     }
+    remove_stale(path);
     let tmp = sibling(path, "tmp");
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
@@ -78,6 +125,7 @@ pub struct Staging {
 impl Staging {
     pub fn new(target: &Path, force: bool) -> Result<Self> {
         ensure_free(target, force)?;
+        remove_stale(target);
         let tmp = sibling(target, "tmp");
         if tmp.exists() {
             fs::remove_dir_all(&tmp).with_context(|| format!("{}: cannot clear", tmp.display()))?;
@@ -189,6 +237,32 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "no temporary leftovers: {names:?}");
+    }
+
+    /// What a killed process left (its PID is gone) is removed by the next write to the same
+    /// place; a live process's temporaries are not touched.
+    #[test]
+    fn temporaries_of_dead_processes_are_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("data");
+        // A PID above the kernel's maximum (4194304) belongs to no process.
+        let dead = dir.path().join(".data.tmp-4999999");
+        fs::create_dir(&dead).unwrap();
+        fs::write(dead.join("spins.npy"), b"half a file").unwrap();
+        fs::write(dir.path().join(".data.old-4999998"), b"x").unwrap();
+        let live = dir
+            .path()
+            .join(format!(".data.tmp-{}", std::os::unix::process::parent_id()));
+        fs::create_dir(&live).unwrap();
+        let s = Staging::new(&target, false).unwrap();
+        s.write("a.txt", b"new").unwrap();
+        s.commit().unwrap();
+        assert!(!dead.exists() && !dir.path().join(".data.old-4999998").exists());
+        assert!(live.exists(), "a live process's temporaries stay");
+        let stale_file = dir.path().join(".r.json.tmp-4999999");
+        fs::write(&stale_file, b"{").unwrap();
+        write_json(&dir.path().join("r.json"), &1).unwrap();
+        assert!(!stale_file.exists());
     }
 
     #[test]
