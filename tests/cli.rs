@@ -255,6 +255,45 @@ fn render_and_info_on_generated_data() {
     // Three panels of 160 px (scale 10) side by side, with black and white spins drawn.
     assert!(img.width() > 3 * 160 && img.height() > 160);
     assert!(img.pixels().any(|p| p.0 == [0, 0, 0]) && img.pixels().any(|p| p.0 == [255, 255, 255]));
+    // Absurd image sizes and non-PNG names are refused, not panicked on or mislabelled.
+    for (args, expect) in [
+        (
+            vec![
+                "render",
+                "d/spins.npy",
+                "--index",
+                "0",
+                "--scale",
+                "5000",
+                "--out",
+                "p.png",
+            ],
+            "beyond the 16384-pixel limit",
+        ),
+        (
+            vec![
+                "render",
+                "d/spins.npy",
+                "--plain",
+                "--index",
+                "0",
+                "--scale",
+                "4000000000",
+                "--out",
+                "p.png",
+            ],
+            "beyond the 16384-pixel limit",
+        ),
+        (
+            vec!["render", "d/spins.npy", "--out", "r.jpg"],
+            "r.jpg: lso render writes PNG",
+        ),
+    ] {
+        let o = lso(t.path(), &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expect), "{args:?}: {}", stderr(&o));
+        assert!(!t.path().join("p.png").exists() && !t.path().join("r.jpg").exists());
+    }
     let o = lso(t.path(), &["render", "d/spins.npy", "--index", "8", "--out", "h.png"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--index 8 is out of range"));
@@ -400,6 +439,7 @@ fn inverse_bad_inputs() {
     std::fs::write(d.join("broken.png"), b"\x89PNG but not really").unwrap();
     std::fs::write(d.join("const.npy"), lso_physics::npy::encode(&[3, 4, 4], &[1i8; 48])).unwrap();
     std::fs::write(d.join("empty.npy"), lso_physics::npy::encode::<i8>(&[0, 4, 4], &[])).unwrap();
+    std::fs::write(d.join("anim.gif"), b"GIF89a\x01\x00\x01\x00").unwrap();
     for (args, expect) in [
         (
             vec!["inverse", "broken.png", "--out", "f"],
@@ -420,6 +460,10 @@ fn inverse_bad_inputs() {
             "degenerate moments",
         ),
         (vec!["inverse", "empty.npy", "--out", "f"], "empty.npy: wrong shape"),
+        (
+            vec!["inverse", "anim.gif", "--out", "f"],
+            "anim.gif: unsupported format",
+        ),
     ] {
         let o = lso(d, &args);
         assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
@@ -542,6 +586,35 @@ fn stages_run_alone_and_refuse_mismatched_inputs() {
         "{}",
         stderr(&o)
     );
+    // A surrogate config without its standardisation is refused, not read as y_std = 1.
+    let sur_json = std::fs::read_to_string(d.join("sur/surrogate.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&sur_json).unwrap();
+    v.as_object_mut().unwrap().remove("y_std");
+    std::fs::write(d.join("sur/surrogate.json"), v.to_string()).unwrap();
+    let o = lso(
+        d,
+        &[
+            "optimise",
+            "--data",
+            "data",
+            "--vae",
+            "vae",
+            "--surrogate",
+            "sur",
+            "--config",
+            &cfg,
+            "--out",
+            "y",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("surrogate.json: missing field `y_std`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("y").exists());
+    std::fs::write(d.join("sur/surrogate.json"), sur_json).unwrap();
     // A model file that does not match its config; the earlier results stay as they were.
     let before = std::fs::read(d.join("opt/results.json")).unwrap();
     let vae_json = std::fs::read_to_string(d.join("vae/vae.json"))
@@ -653,6 +726,9 @@ fn chiral_data_renders_exports_and_refuses_bad_vectors() {
         assert!((v - v.round()).abs() < 1e-6, "W = {v} is an integer on a torus");
     }
     assert!(lso(d, &["render", "ch/spins.npy", "--out", "ch.png"]).status.success());
+    let o = lso(d, &["render", "ch/spins.npy", "--scale", "5000", "--out", "big.png"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("beyond the 16384-pixel limit"), "{}", stderr(&o));
     assert!(
         lso(d, &["export", "ch/spins.npy", "--ovf", "--index", "1", "--out", "ovf"])
             .status

@@ -58,15 +58,22 @@ fn is_vector_file(path: &std::path::Path) -> bool {
 }
 
 pub fn run(a: RenderArgs) -> Result<()> {
+    let png = a.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    if !png {
+        return Err(usage(format!(
+            "{}: lso render writes PNG images; name the output .png",
+            a.out.display()
+        )));
+    }
     ensure_free(&a.out, a.force)?;
+    if a.scale == Some(0) || a.cols == Some(0) {
+        return Err(usage("--scale and --cols must be at least 1"));
+    }
     if is_vector_file(&a.file) {
         return render_vectors(&a);
     }
     let set = load_spin_set(&a.file)?;
     let indices = pick(&a, set.len())?;
-    if a.scale == Some(0) || a.cols == Some(0) {
-        return Err(usage("--scale and --cols must be at least 1"));
-    }
     if a.plain {
         let [i] = indices[..] else {
             return Err(usage("--plain draws exactly one configuration: give one --index"));

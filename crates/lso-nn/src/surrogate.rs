@@ -18,15 +18,10 @@ pub struct SurrogateConfig {
     pub latent: usize,
     pub hidden: Vec<usize>,
     pub ensemble: usize,
-    /// Targets were standardised as `(E − y_mean) / y_std`.
-    #[serde(default)]
+    /// Targets were standardised as `(E − y_mean) / y_std`. Both are required in the file: a
+    /// guessed standardisation would rescale every prediction silently.
     pub y_mean: f64,
-    #[serde(default = "one")]
     pub y_std: f64,
-}
-
-fn one() -> f64 {
-    1.0
 }
 
 impl SurrogateConfig {

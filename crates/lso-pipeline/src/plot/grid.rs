@@ -14,6 +14,34 @@ pub struct Panel<'a> {
 const PAD: u32 = 8;
 const CAPTION: u32 = 20;
 
+/// The largest image side drawn, in pixels (a 16384² RGB image is 768 MiB).
+pub const MAX_SIDE: u64 = 16384;
+
+/// The pixel size of a grid of `n` panels of `lx × ly` spins at `scale`, `cols` across, each
+/// cell at least `min_w` wide; refused (not overflowed or allocated) beyond [`MAX_SIDE`].
+fn grid_size(n: usize, lx: usize, ly: usize, cols: usize, scale: u32, min_w: u64) -> Result<(u32, u32, u32)> {
+    let cols = cols.clamp(1, n.max(1)) as u64;
+    let rows = (n as u64).div_ceil(cols);
+    let (pw, ph) = (
+        (lx as u64).saturating_mul(scale as u64),
+        (ly as u64).saturating_mul(scale as u64),
+    );
+    let pad = PAD as u64;
+    let width = pad.saturating_add(cols.saturating_mul(pw.max(min_w).saturating_add(pad)));
+    let height = pad.saturating_add(rows.saturating_mul(ph.saturating_add(CAPTION as u64 + pad)));
+    check_side(width, height)?;
+    Ok((width as u32, height as u32, cols as u32))
+}
+
+fn check_side(width: u64, height: u64) -> Result<()> {
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(crate::error::usage(format!(
+            "the image would be {width}×{height} pixels, beyond the {MAX_SIDE}-pixel limit per side: lower --scale or draw fewer configurations"
+        )));
+    }
+    Ok(())
+}
+
 /// Pixels per spin that make a panel about 160 px wide.
 pub fn default_scale(lx: usize, ly: usize) -> u32 {
     (160 / lx.max(ly).max(1) as u32).max(1)
@@ -21,6 +49,7 @@ pub fn default_scale(lx: usize, ly: usize) -> u32 {
 
 /// One configuration as a greyscale image, `scale` pixels per spin, white = +1.
 pub fn render_plain(spins: &[i8], lx: usize, ly: usize, scale: u32) -> Result<Vec<u8>> {
+    check_side(lx as u64 * scale as u64, ly as u64 * scale as u64)?;
     let (w, h) = (lx as u32 * scale, ly as u32 * scale);
     let mut rgb = Vec::with_capacity((w * h * 3) as usize);
     for y in 0..h {
@@ -38,11 +67,9 @@ pub fn render_plain(spins: &[i8], lx: usize, ly: usize, scale: u32) -> Result<Ve
 
 pub fn render(panels: &[Panel<'_>], cols: usize, scale: u32) -> Result<Vec<u8>> {
     let first = panels.first().ok_or_else(|| fail!("nothing to render"))?;
+    let (width, height, cols) = grid_size(panels.len(), first.lx, first.ly, cols, scale, 90)?;
     let (pw, ph) = (first.lx as u32 * scale, first.ly as u32 * scale);
-    let cols = cols.clamp(1, panels.len()) as u32;
-    let rows = (panels.len() as u32).div_ceil(cols);
     let cell_w = pw.max(90) + PAD;
-    let (width, height) = (PAD + cols * cell_w, PAD + rows * (ph + CAPTION + PAD));
     let mut rgb = vec![255u8; (width * height * 3) as usize];
     let mut put = |x: u32, y: u32, v: u8| {
         let at = ((y * width + x) * 3) as usize;
@@ -121,11 +148,9 @@ pub fn render_vectors(
     cols: usize,
     scale: u32,
 ) -> Result<Vec<u8>> {
+    let (width, height, cols) = grid_size(panels.len(), lx, ly, cols, scale, 110)?;
     let (pw, ph) = (lx as u32 * scale, ly as u32 * scale);
-    let cols = cols.clamp(1, panels.len().max(1)) as u32;
-    let rows = (panels.len() as u32).div_ceil(cols);
     let cell_w = pw.max(110) + PAD;
-    let (width, height) = (PAD + cols * cell_w, PAD + rows * (ph + CAPTION + PAD));
     let mut rgb = vec![255u8; (width * height * 3) as usize];
     for (k, (spins, _)) in panels.iter().enumerate() {
         let (x0, y0) = (
