@@ -56,10 +56,16 @@ fn load(a: &InverseArgs) -> Result<SpinSet> {
     };
     let mut sets: Vec<(String, SpinSet)> = Vec::new();
     for p in &a.data {
+        let npy = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
         let set = if imageio::is_image(p) {
             imageio::load_images(&[p.as_path()], &opts)?
-        } else {
+        } else if npy || p.extension().is_none() {
             super::load_spin_set(p)?
+        } else {
+            return Err(anyhow!(
+                "{}: unsupported format: lso inverse reads .npy spin arrays and PNG or JPEG images",
+                p.display()
+            ));
         };
         sets.push((p.display().to_string(), set));
     }
