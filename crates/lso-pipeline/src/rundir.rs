@@ -17,6 +17,34 @@ fn sibling(path: &Path, tag: &str) -> PathBuf {
     path.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
 }
 
+/// Temporaries being written now: what an interrupt must remove before the process exits.
+static ACTIVE: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn track(path: &Path) {
+    if let Ok(mut a) = ACTIVE.lock() {
+        a.push(path.to_path_buf());
+    }
+}
+
+fn untrack(path: &Path) {
+    if let Ok(mut a) = ACTIVE.lock() {
+        a.retain(|p| p != path);
+    }
+}
+
+/// Removes every temporary file and directory this process is writing (for an interrupt
+/// handler, just before it exits); returns how many there were.
+pub fn remove_active_temporaries() -> usize {
+    let paths = match ACTIVE.lock() {
+        Ok(mut a) => std::mem::take(&mut *a),
+        Err(_) => return 0,
+    };
+    for p in &paths {
+        let _ = fs::remove_dir_all(p).or_else(|_| fs::remove_file(p));
+    }
+    paths.len()
+}
+
 /// Whether process `pid` is gone (so its temporaries are litter).
 fn is_dead(pid: u32) -> bool {
     if pid == std::process::id() {
@@ -70,6 +98,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     remove_stale(path);
     let tmp = sibling(path, "tmp");
+    track(&tmp);
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -79,6 +108,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
+    untrack(&tmp);
     result.with_context(|| format!("{}: cannot write", path.display()))
 }
 
@@ -130,6 +160,7 @@ impl Staging {
         if tmp.exists() {
             fs::remove_dir_all(&tmp).with_context(|| format!("{}: cannot clear", tmp.display()))?;
         }
+        track(&tmp);
         fs::create_dir_all(&tmp).with_context(|| format!("{}: cannot create directory", tmp.display()))?;
         Ok(Self {
             target: target.to_path_buf(),
@@ -171,6 +202,7 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
+        untrack(&self.tmp);
         if !self.committed {
             let _ = fs::remove_dir_all(&self.tmp);
         }
