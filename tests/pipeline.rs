@@ -281,6 +281,33 @@ fn an_interrupted_run_cleans_up_and_resumes() {
         "[vae.train]\nepochs = 10000000\npatience = 10000000\n",
     );
     assert!(text.contains("10000000"));
+    std::fs::write(&cfg, &text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lso"))
+        .args(["run", cfg.to_str().unwrap(), "--out", "r"])
+        .current_dir(t.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let data_done = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|l| l.contains("data") && l.contains("done"));
+    assert!(data_done, "the data stage finished");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted: removed 1 temporary"), "{err}");
+    let left: Vec<String> = std::fs::read_dir(t.path().join("r"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, vec!["data".to_string()], "only the finished stage is left");
+    // Resume with the short VAE: the data stage is reused.
     std::fs::write(&cfg, fixture("small.toml")).unwrap();
     let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", "r"]);
     let stdout = String::from_utf8_lossy(&o.stdout);
