@@ -200,6 +200,19 @@ fn usage_errors_exit_2() {
             "must be at least 2",
         ),
         (vec!["generate", "ising", "--frobnicate", "--out", "x"], "--frobnicate"),
+        // Sizes whose memory would abort the process are refused with the estimate.
+        (
+            vec!["generate", "ising", "--samples", "1000000000000", "--out", "x"],
+            "samples is too large: 1000000000000 samples of 20×20 needs about",
+        ),
+        (
+            vec!["generate", "shapes", "--points", "1000000000", "--out", "x"],
+            "LSO_MAX_MEMORY_GB",
+        ),
+        (
+            vec!["generate", "chiral", "--samples", "100000000", "--out", "x"],
+            "needs about",
+        ),
         (
             vec![
                 "generate",
@@ -230,6 +243,13 @@ fn render_and_info_on_generated_data() {
     )
     .status
     .success());
+    let o = lso(t.path(), &["info", "d/spins.npy", "--bins", "1000000000"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--bins must be between 1 and 1000000"),
+        "{}",
+        stderr(&o)
+    );
     let o = lso(t.path(), &["info", "d/spins.npy"]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -439,6 +459,14 @@ fn inverse_bad_inputs() {
     std::fs::write(d.join("broken.png"), b"\x89PNG but not really").unwrap();
     std::fs::write(d.join("const.npy"), lso_physics::npy::encode(&[3, 4, 4], &[1i8; 48])).unwrap();
     std::fs::write(d.join("empty.npy"), lso_physics::npy::encode::<i8>(&[0, 4, 4], &[])).unwrap();
+    let o = lso(d, &["inverse", "const.npy", "--draw", "1000000000000", "--out", "f"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--draw 1000000000000 (samples of 16 spins) needs about"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("f").exists());
     std::fs::write(d.join("anim.gif"), b"GIF89a\x01\x00\x01\x00").unwrap();
     for (args, expect) in [
         (

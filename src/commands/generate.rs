@@ -99,11 +99,9 @@ pub fn shapes(a: crate::cli::ShapesArgs) -> Result<()> {
         classes: a.classes.clone(),
         ..Default::default()
     };
-    if cfg.samples == 0 || cfg.points < 8 || cfg.classes.is_empty() {
-        return Err(crate::error::usage(
-            "invalid arguments: --samples must be >= 1, --points >= 8, and --classes non-empty",
-        ));
-    }
+    let mut c = crate::config::Checker::new("invalid arguments");
+    cfg.check(&mut c, "--");
+    c.finish()?;
     ensure_free(&a.out, a.force)?;
     let set = lso_pipeline::problems::shapes::data::generate(&cfg, a.seed);
     let staging = Staging::new(&a.out, a.force)?;

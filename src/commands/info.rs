@@ -5,8 +5,8 @@ use anyhow::Result;
 use lso_physics::ising::magnetisation;
 
 pub fn run(a: InfoArgs) -> Result<()> {
-    if a.bins == 0 {
-        return Err(usage("--bins must be at least 1"));
+    if a.bins == 0 || a.bins > 1_000_000 {
+        return Err(usage(format!("--bins must be between 1 and 1000000, got {}", a.bins)));
     }
     let set = load_spin_set(&a.file)?;
     let model = uniform_model(&set, a.boundary, a.j, a.h)?;

@@ -90,6 +90,11 @@ pub fn run(a: InverseArgs) -> Result<()> {
     let method = method(&a)?;
     ensure_free(&a.out, a.force)?;
     let set = load(&a)?;
+    let sites = (set.lx() * set.ly()) as f64;
+    lso_pipeline::limits::check(
+        &format!("--draw {} (samples of {} spins)", a.draw, set.lx() * set.ly()),
+        lso_pipeline::limits::bytes(a.draw, 2.0 * sites + 24.0),
+    )?;
     let lattice = Lattice::new(set.lx(), set.ly(), a.boundary)?;
     let names: Vec<String> = a.data.iter().map(|p| p.display().to_string()).collect();
     let outcome =

@@ -21,6 +21,7 @@ pub mod error;
 pub mod explorer;
 pub mod imageio;
 pub mod inverse;
+pub mod limits;
 pub mod pipeline;
 pub mod plot;
 pub mod problem;

@@ -79,6 +79,15 @@ impl ChiralDataConfig {
                 self.lx, self.ly, self.samples
             ));
         }
+        // Spins as f64 vectors while annealing and f32 for training.
+        let sites = self.lx.saturating_mul(self.ly);
+        crate::limits::check(
+            &format!(
+                "invalid arguments: {} samples of {}×{} spins",
+                self.samples, self.lx, self.ly
+            ),
+            crate::limits::bytes(self.samples, sites as f64 * 3.0 * 12.0),
+        )?;
         if !(self.t_start > 0.0 && self.t_end > 0.0 && self.t_start.is_finite())
             || self.steps < 2
             || self.sweeps_per_step == 0

@@ -93,6 +93,12 @@ impl IsingDataConfig {
             format!("must be finite, got {}", self.h)
         });
         c.require(self.samples >= 1, &key("samples"), || "must be at least 1".into());
+        // Spins as int8 and, for training, as f32, plus the per-sample arrays.
+        let sites = self.lx.saturating_mul(self.ly);
+        let mem = crate::limits::bytes(self.samples, sites as f64 * 5.0 + 32.0);
+        if let Some(m) = crate::limits::over(&format!("{} samples of {}×{}", self.samples, self.lx, self.ly), mem) {
+            c.require(false, &key("samples"), || format!("is too large: {m}"));
+        }
         match self.source {
             Source::Biased => {
                 c.require(!self.p.is_empty(), &key("p"), || {

@@ -21,6 +21,28 @@ pub struct ShapesDataConfig {
     pub params: ShapeParams,
 }
 
+impl ShapesDataConfig {
+    /// Checks the sizes (each key under `section`).
+    pub fn check(&self, c: &mut Checker, section: &str) {
+        c.require(self.samples >= 1, &format!("{section}samples"), || {
+            "must be at least 1".into()
+        });
+        c.require(self.points >= 8, &format!("{section}points"), || {
+            "must be at least 8".into()
+        });
+        c.require(!self.classes.is_empty(), &format!("{section}classes"), || {
+            "needs at least one class".into()
+        });
+        // Coordinates in f64 while generating and f32 for training.
+        let mem = crate::limits::bytes(self.samples, self.points as f64 * 2.0 * 12.0);
+        if let Some(m) = crate::limits::over(&format!("{} shapes of {} points", self.samples, self.points), mem) {
+            c.require(false, &format!("{section}samples/points"), || {
+                format!("are too large: {m}")
+            });
+        }
+    }
+}
+
 impl Default for ShapesDataConfig {
     fn default() -> Self {
         Self {
@@ -111,10 +133,7 @@ impl ShapesRunConfig {
         check_header(&mut c, cfg.version, &cfg.name);
         let s = &cfg.shapes;
         c.require(s.samples >= 2, "shapes.samples", || "must be at least 2".into());
-        c.require(s.points >= 8, "shapes.points", || "must be at least 8".into());
-        c.require(!s.classes.is_empty(), "shapes.classes", || {
-            "needs at least one class".into()
-        });
+        s.check(&mut c, "shapes.");
         let p = &s.params;
         c.require(p.size[0] > 0.0 && p.size[1] >= p.size[0], "shapes.size", || {
             format!("must be 0 < min <= max, got {:?}", p.size)
