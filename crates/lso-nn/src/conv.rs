@@ -67,14 +67,29 @@ fn conv<R: Rng>(c_in: usize, c_out: usize, rng: &mut R, device: &Device) -> Conv
 impl ConvVaeConfig {
     pub fn validate(&self) -> Result<(), NnError> {
         let stages = self.channels.len();
-        if stages == 0
-            || self.latent == 0
-            || self.channels.contains(&0)
-            || self.size % (1 << stages) != 0
-            || self.size >> stages == 0
-        {
+        let pooled = u32::try_from(stages)
+            .ok()
+            .and_then(|s| 1usize.checked_shl(s))
+            .filter(|&f| f <= self.size);
+        if stages == 0 || self.latent == 0 || self.channels.contains(&0) || pooled.is_none_or(|f| self.size % f != 0) {
             return Err(NnError::Config(format!(
                 "conv vae needs channels, latent >= 1 and size divisible by 2^stages: {self:?}"
+            )));
+        }
+        // Counted in floating point: absurd sizes (a corrupt vae.json) must not overflow.
+        let small = (self.size >> stages) as f64;
+        let mut conv = 0.0;
+        let mut c_in = 3.0;
+        for &c in &self.channels {
+            conv += 9.0 * c_in * c as f64;
+            c_in = c as f64;
+        }
+        let dense = small * small * c_in * self.latent as f64;
+        let params = 2.0 * (conv + 2.0 * dense);
+        if params > crate::vae::MAX_PARAMETERS {
+            return Err(NnError::Config(format!(
+                "conv vae would have about {params:.3e} weights, more than the {:.0e} lso builds",
+                crate::vae::MAX_PARAMETERS
             )));
         }
         Ok(())

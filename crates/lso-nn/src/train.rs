@@ -62,20 +62,43 @@ impl Default for VaeTrainConfig {
 }
 
 impl VaeTrainConfig {
+    /// The first invalid setting, named by its key (`epochs`, `batch_size`, ...).
     pub fn validate(&self) -> Result<(), NnError> {
-        let ok = self.epochs > 0
-            && self.batch_size > 0
-            && self.learning_rate > 0.0
-            && self.learning_rate.is_finite()
-            && self.beta >= 0.0
-            && (0.0..1.0).contains(&self.validation)
-            && self.patience > 0;
-        if ok {
-            Ok(())
-        } else {
-            Err(NnError::Config(format!(
-                "training needs epochs, batch size, patience >= 1, lr > 0, beta >= 0, validation in [0, 1): {self:?}"
-            )))
+        let checks: [(bool, &str, String); 6] = [
+            (
+                self.epochs > 0,
+                "epochs",
+                format!("must be at least 1, got {}", self.epochs),
+            ),
+            (
+                self.batch_size > 0,
+                "batch_size",
+                format!("must be at least 1, got {}", self.batch_size),
+            ),
+            (
+                self.learning_rate > 0.0 && self.learning_rate.is_finite(),
+                "learning_rate",
+                format!("must be > 0, got {}", self.learning_rate),
+            ),
+            (
+                self.beta >= 0.0 && self.beta.is_finite(),
+                "beta",
+                format!("must be >= 0, got {}", self.beta),
+            ),
+            (
+                (0.0..1.0).contains(&self.validation),
+                "validation",
+                format!("must be in [0, 1), got {}", self.validation),
+            ),
+            (
+                self.patience > 0,
+                "patience",
+                format!("must be at least 1, got {}", self.patience),
+            ),
+        ];
+        match checks.into_iter().find(|c| !c.0) {
+            Some((_, key, msg)) => Err(NnError::Config(format!("{key} {msg}"))),
+            None => Ok(()),
         }
     }
 }

@@ -44,11 +44,25 @@ impl Default for VaeConfig {
     }
 }
 
+/// The most weights a network may have (1.6 GiB of f32 with its gradients and Adam moments).
+pub const MAX_PARAMETERS: f64 = 1e8;
+
 impl VaeConfig {
     pub fn validate(&self) -> Result<(), NnError> {
         if self.input == 0 || self.latent == 0 || self.hidden.is_empty() || self.hidden.contains(&0) {
             return Err(NnError::Config(format!(
                 "vae sizes must be positive with at least one hidden layer: {self:?}"
+            )));
+        }
+        // Counted in floating point: absurd sizes (a corrupt vae.json) must not overflow.
+        let mut sizes = vec![self.input as f64];
+        sizes.extend(self.hidden.iter().map(|&h| h as f64));
+        sizes.push(self.latent as f64);
+        let params: f64 = 2.0 * sizes.windows(2).map(|w| (w[0] + 1.0) * w[1]).sum::<f64>();
+        if params > MAX_PARAMETERS {
+            return Err(NnError::Config(format!(
+                "vae would have about {params:.3e} weights, more than the {MAX_PARAMETERS:.0e} lso builds (input {}, hidden {:?}, latent {})",
+                self.input, self.hidden, self.latent
             )));
         }
         Ok(())
