@@ -863,3 +863,42 @@ fn chiral_run_explores_the_latent_space_with_three_explorers() {
         stderr(&o)
     );
 }
+
+/// Off a terminal, long work reports progress as lines on stderr (every 10 s by default;
+/// `LSO_PROGRESS_SECONDS` sets the interval), burn-in included.
+#[test]
+fn progress_goes_to_stderr_as_lines_off_a_terminal() {
+    let t = tempfile::tempdir().unwrap();
+    let args = [
+        "generate",
+        "ising",
+        "--source",
+        "mc",
+        "--size",
+        "8",
+        "--samples",
+        "20",
+        "--burn-in",
+        "50",
+        "--chains",
+        "1",
+        "--out",
+    ];
+    let o = Command::new(env!("CARGO_BIN_EXE_lso"))
+        .args(args)
+        .arg("a")
+        .env("LSO_PROGRESS_SECONDS", "0")
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("monte carlo: ")).collect();
+    assert!(lines.len() >= 50, "a line per burn-in sweep at interval 0: {err}");
+    assert!(lines[0].starts_with("monte carlo: 1/"), "{}", lines[0]);
+    assert!(lines.last().unwrap().contains("(100%)"), "{err}");
+    // A job shorter than the default interval prints none.
+    let o = lso(t.path(), &[&args[..], &["b"]].concat());
+    assert!(o.status.success());
+    assert!(!stderr(&o).contains("monte carlo:"), "{}", stderr(&o));
+}
