@@ -1,6 +1,6 @@
 //! The command line (clap derive). Subcommands map one-to-one onto `commands::*`.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use lso_physics::{Boundary, SamplerKind};
 use std::path::PathBuf;
 
@@ -17,6 +17,22 @@ lso render data/spins.npy --index 0,1,2,3 --energy --out grid.png"
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The command line with negative numbers accepted as values everywhere (`--j -1`, and
+/// `--size -3` refused as an invalid size rather than taken for an unknown flag).
+pub fn command() -> clap::Command {
+    fn allow(c: clap::Command) -> clap::Command {
+        c.allow_negative_numbers(true).mut_subcommands(allow)
+    }
+    allow(Cli::command())
+}
+
+/// Parses the process arguments with [`command`].
+pub fn parse() -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let matches = command().try_get_matches()?;
+    Cli::from_arg_matches(&matches)
 }
 
 #[derive(Subcommand, Debug)]

@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     }
     keep_tensor_buffers_on_the_heap();
     stop_cleanly_on_interrupt();
-    let cli = match lso::cli::Cli::try_parse() {
+    let cli = match lso::cli::parse() {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help and version to stdout (exit 0) and usage errors to stderr (exit 2).

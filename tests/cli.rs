@@ -230,8 +230,33 @@ fn usage_errors_exit_2() {
         let o = lso(t.path(), &args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(expect), "{args:?}: {}", stderr(&o));
+        assert!(
+            !stderr(&o).contains("tip: to pass"),
+            "no advice to turn a value into a positional: {}",
+            stderr(&o)
+        );
         assert!(!t.path().join("x").exists());
     }
+    // A negative value is a value: an antiferromagnet.
+    let o = lso(
+        t.path(),
+        &[
+            "generate",
+            "ising",
+            "--j",
+            "-1",
+            "--size",
+            "8",
+            "--samples",
+            "4",
+            "--out",
+            "afm",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("afm/meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["model"]["j"], -1.0);
 }
 
 #[test]
