@@ -122,6 +122,11 @@ fn a_bad_explorer_setting_exits_2_before_any_work() {
             "methods = [\"adam\", \"adam\"]",
             "optimise.methods lists adam twice",
         ),
+        (
+            "small-chiral.toml",
+            "[[optimise.objectives]]\nkind = \"w\"\n",
+            "optimise.objectives lists max W twice",
+        ),
     ] {
         // A table goes at the end (TOML allows any order); a key goes under [optimise].
         let text = if lines.starts_with('[') {

@@ -127,7 +127,11 @@ impl ChiralRunConfig {
         c.require(!o.problem.objectives.is_empty(), "optimise.objectives", || {
             "needs at least one".into()
         });
+        let mut names = std::collections::HashSet::new();
         for q in &o.problem.objectives {
+            c.require(names.insert(q.name()), "optimise.objectives", || {
+                format!("lists {} twice (results name objectives by name)", q.name())
+            });
             if let Quantity::Boundary { target } = q {
                 let norm = target.iter().map(|v| v * v).sum::<f64>().sqrt();
                 c.require(norm.is_finite() && norm > 0.0, "optimise.objectives.target", || {
