@@ -164,7 +164,9 @@ fn bad_spin_files_fail_with_one_line_and_write_nothing() {
     let good = npy_f64(&[1, 4, 4], &[1.0; 16]);
     std::fs::write(d.join("cut.npy"), &good[..good.len() - 8]).unwrap();
     std::fs::write(d.join("text.npy"), b"just some text").unwrap();
+    std::fs::write(d.join("one.npy"), npy_f64(&[2, 1, 1], &[1.0, -1.0])).unwrap();
     for (file, expect) in [
+        ("one.npy", "grids are 1×1; lso needs lattices of at least 2×2"),
         ("flat.npy", "wrong shape [4]"),
         ("half.npy", "value 0.5 at flat index 1 is not a spin"),
         ("nan.npy", "is not a spin"),

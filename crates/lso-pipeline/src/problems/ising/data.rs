@@ -196,7 +196,16 @@ fn read_npy(path: &Path) -> Result<npy::NpyArray> {
 
 /// Reads a `.npy` of spin grids.
 pub fn load_spins(path: &Path) -> Result<SpinSet> {
-    SpinSet::from_npy(&read_npy(path)?).map_err(|e| fail!("{}: {e}", path.display()))
+    let set = SpinSet::from_npy(&read_npy(path)?).map_err(|e| fail!("{}: {e}", path.display()))?;
+    if set.lx() < 2 || set.ly() < 2 {
+        return Err(fail!(
+            "{}: grids are {}×{}; lso needs lattices of at least 2×2",
+            path.display(),
+            set.lx(),
+            set.ly()
+        ));
+    }
+    Ok(set)
 }
 
 /// The Hamiltonian a dataset directory was made with: `meta.json`'s model (lattice, boundary,
