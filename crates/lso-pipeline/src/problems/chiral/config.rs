@@ -6,7 +6,6 @@ use crate::config::{check_header, from_toml, Checker, MethodName, Optimise, Sear
 use crate::error::Result;
 use lso_nn::chiral::Quantity;
 use lso_nn::train::VaeTrainConfig;
-use lso_opt::{GeneticConfig, StochasticConfig};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -64,15 +63,6 @@ impl SearchDefaults for ChiralSearch {
             budget: 2000,
             radius: 0.0,
             prior_samples: 100,
-            genetic: GeneticConfig {
-                population: 50,
-                ..Default::default()
-            },
-            stochastic: StochasticConfig {
-                samples: 8,
-                gamma_every: 60,
-                ..Default::default()
-            },
             ..Default::default()
         }
     }
