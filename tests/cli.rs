@@ -571,6 +571,23 @@ fn stages_run_alone_and_refuse_mismatched_inputs() {
         let o = lso(d, args);
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
     };
+    // `lso optimise` on `data` (a dataset directory) into `out`, with any extra flags.
+    let optimise = |data: &str, out: &str, extra: &[&str]| {
+        let base = [
+            "optimise",
+            "--data",
+            data,
+            "--vae",
+            "vae",
+            "--surrogate",
+            "sur",
+            "--config",
+            &cfg,
+            "--out",
+            out,
+        ];
+        lso(d, &[&base[..], extra].concat())
+    };
     ok(&["generate", "ising", "--size", "8", "--samples", "60", "--out", "data"]);
     ok(&["train", "vae", "--data", "data", "--config", &cfg, "--out", "vae"]);
     ok(&[
@@ -588,41 +605,15 @@ fn stages_run_alone_and_refuse_mismatched_inputs() {
         "--out",
         "sur",
     ]);
-    ok(&[
-        "optimise",
-        "--data",
-        "data",
-        "--vae",
-        "vae",
-        "--surrogate",
-        "sur",
-        "--config",
-        &cfg,
-        "--out",
-        "opt",
-    ]);
+    let o = optimise("data", "opt", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("opt/results.json")).unwrap()).unwrap();
     assert_eq!(r["schema"], 2);
     assert_eq!(r["outcomes"].as_array().unwrap().len(), 3 * 3, "3 methods × 3 restarts");
 
     // A dataset of another lattice size.
     ok(&["generate", "ising", "--size", "6", "--samples", "10", "--out", "small"]);
-    let o = lso(
-        d,
-        &[
-            "optimise",
-            "--data",
-            "small",
-            "--vae",
-            "vae",
-            "--surrogate",
-            "sur",
-            "--config",
-            &cfg,
-            "--out",
-            "x",
-        ],
-    );
+    let o = optimise("small", "x", &[]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("grids are 6×6 (36 sites) but the model takes 64 inputs"),
@@ -646,22 +637,7 @@ fn stages_run_alone_and_refuse_mismatched_inputs() {
     let mut v: serde_json::Value = serde_json::from_str(&sur_json).unwrap();
     v.as_object_mut().unwrap().remove("y_std");
     std::fs::write(d.join("sur/surrogate.json"), v.to_string()).unwrap();
-    let o = lso(
-        d,
-        &[
-            "optimise",
-            "--data",
-            "data",
-            "--vae",
-            "vae",
-            "--surrogate",
-            "sur",
-            "--config",
-            &cfg,
-            "--out",
-            "y",
-        ],
-    );
+    let o = optimise("data", "y", &[]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("surrogate.json: missing field `y_std`"),
@@ -676,23 +652,7 @@ fn stages_run_alone_and_refuse_mismatched_inputs() {
         .unwrap()
         .replace("32", "33");
     std::fs::write(d.join("vae/vae.json"), vae_json).unwrap();
-    let o = lso(
-        d,
-        &[
-            "optimise",
-            "--data",
-            "data",
-            "--vae",
-            "vae",
-            "--surrogate",
-            "sur",
-            "--config",
-            &cfg,
-            "--out",
-            "opt",
-            "--force",
-        ],
-    );
+    let o = optimise("data", "opt", &["--force"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("vae.safetensors: model file does not match its config"),
