@@ -35,6 +35,7 @@ pub mod chains;
 pub mod dataset;
 pub mod error;
 pub mod exact;
+pub mod glass;
 pub mod heisenberg;
 pub mod inverse;
 pub mod ising;
