@@ -79,6 +79,102 @@ lso inverse examples/ising-T2.6.png --size 32 --tiles 4 --boundary open --out fi
 # Heisenberg sweeps per instruction set (at least 200), conv-VAE epoch"
     )]
     Bench(BenchArgs),
+    /// Exact ground state of a planar spin glass (open boundaries), or the best of parallel-tempering runs on a torus
+    #[command(after_help = "Examples:\n  \
+lso groundstate --couplings glass/couplings.npy --boundary open --out gs\n  \
+lso groundstate --size 40 --bonds gaussian --seed 3 --out gs40\n  \
+lso groundstate --size 16 --bonds pm --boundary periodic --runs 8 --sweeps 20000 --out torus\n\n\
+Energies follow lso's convention E = -sum_bonds J_ij s_i s_j. Writes groundstate.json (energy, energy_per_spin, \
+exact, method, seconds), spins.npy (int8 (Ly, Lx)) and the instance's couplings.npy.")]
+    Groundstate(GroundstateArgs),
+    /// Benchmark methods × instances × seeds at equal budgets of true energy evaluations, against exact ground states
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  lso compare --out cmp                      # the embedded default config\n  \
+lso compare my-compare.toml --out cmp --shard 0/3   # one deterministic slice of the cells\n  \
+lso compare merge cmp-0 cmp-1 cmp-2 --out cmp      # join shards into one report\n  \
+lso compare --print-config > my-compare.toml\n\n\
+A killed compare resumes where it stopped: finished cells are kept in OUT/cells/. \
+Outputs: compare.json, table.txt, report.html with residual-energy and ground-state-probability curves."
+    )]
+    Compare(CompareArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CompareSub {
+    /// Join the cells of shard directories into one report
+    Merge(CompareMergeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CompareMergeArgs {
+    /// Shard directories made with one config
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where the merged report goes (may be one of the shards)
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    #[command(subcommand)]
+    pub sub: Option<CompareSub>,
+    /// A compare config (TOML); default: the embedded one
+    pub config: Option<PathBuf>,
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// Run only shard i of n (0-based), e.g. 2/8
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Override the config's seed
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Start over in an existing directory made with another config
+    #[arg(long)]
+    pub force: bool,
+    /// Print the embedded default config and exit
+    #[arg(long)]
+    pub print_config: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum BondsArg {
+    /// ±1 with equal probability
+    Pm,
+    /// N(0, 1)
+    Gaussian,
+    /// Uniform on [−1, 1)
+    Uniform,
+}
+
+#[derive(Args, Debug)]
+pub struct GroundstateArgs {
+    /// Instance file: float64 .npy (Ly, Lx, 2); [y, x, 0] couples (y, x)–(y, x+1), [y, x, 1] couples (y, x)–(y+1, x)
+    #[arg(long, conflicts_with_all = ["size", "bonds"])]
+    pub couplings: Option<PathBuf>,
+    /// Side of a generated square instance
+    #[arg(long, short = 'L')]
+    pub size: Option<usize>,
+    /// Bond distribution of a generated instance
+    #[arg(long, value_enum)]
+    pub bonds: Option<BondsArg>,
+    /// open (planar: exact) or periodic (torus: best of tempering runs, not exact)
+    #[arg(long, value_parser = parse_boundary, default_value = "open")]
+    pub boundary: Boundary,
+    /// Seed of a generated instance and of the tempering runs
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Tori: independent parallel-tempering runs
+    #[arg(long, default_value_t = 8)]
+    pub runs: usize,
+    /// Tori: sweeps per run
+    #[arg(long, default_value_t = 20_000)]
+    pub sweeps: u64,
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -197,6 +293,8 @@ pub enum DisorderArg {
     Pm,
     /// Gaussian spin glass, bonds N(J, 1)
     Gaussian,
+    /// Uniform spin glass, bonds on [−1, 1)
+    Uniform,
 }
 
 #[derive(Args, Debug)]
@@ -228,6 +326,9 @@ pub struct IsingArgs {
     /// Bond disorder (spin glasses draw their bonds from --seed)
     #[arg(long, value_enum, default_value = "none")]
     pub disorder: DisorderArg,
+    /// A spin-glass instance: float64 .npy (Ly, Lx, 2), [y, x, 0] to (y, x+1), [y, x, 1] to (y+1, x); sets the lattice size
+    #[arg(long, conflicts_with = "disorder")]
+    pub couplings: Option<PathBuf>,
     /// Where configurations come from
     #[arg(long, value_enum, default_value = "biased")]
     pub source: SourceArg,
@@ -496,6 +597,8 @@ pub enum BenchWhat {
     Nn,
     /// Heisenberg–DMI samplers on 128×128 and a conv-VAE epoch
     Chiral,
+    /// Spin-glass sweeps (±J and Gaussian bonds, 64×64) and exact ground-state solve times (40², 100²)
+    Glass,
     /// Everything
     All,
 }

@@ -20,6 +20,17 @@ pub fn run(a: BenchArgs) -> Result<()> {
             println!("  {name:<60} {v:>9.4}");
         }
     }
+    if matches!(a.what, BenchWhat::Glass | BenchWhat::All) {
+        let (rows, solves) = crate::bench::glass(a.sweeps.max(100), a.repeats)?;
+        println!("spin glass, 64×64 torus, one thread ({} sweeps)", a.sweeps.max(100));
+        println!("  {:<52} {:>14}", "kernel", "updates/ns cpu");
+        for r in &rows {
+            println!("  {:<52} {:>14.3}", r.name, r.per_cpu_ns());
+        }
+        for (name, s) in solves {
+            println!("  {name:<52} {s:>14.3}");
+        }
+    }
     if matches!(a.what, BenchWhat::Nn | BenchWhat::All) {
         crate::bench::print_nn(&crate::bench::nn()?);
     }

@@ -8,7 +8,17 @@ use std::time::Instant;
 
 /// The dataset config the flags describe, checked as a config file would be.
 pub fn config_from_args(a: &IsingArgs) -> Result<IsingDataConfig> {
+    let from_file = match &a.couplings {
+        Some(path) => {
+            let m = generate::read_instance(path, a.lattice.boundary)?;
+            Some((m.lattice().lx(), m.lattice().ly()))
+        }
+        None => None,
+    };
     let (lx, ly) = match (a.lattice.size, a.lattice.lx, a.lattice.ly) {
+        _ if from_file.is_some() && a.lattice.size.is_none() && a.lattice.lx.is_none() && a.lattice.ly.is_none() => {
+            from_file.expect("checked")
+        }
         (Some(l), _, _) => (l, l),
         (None, Some(x), Some(y)) => (x, y),
         (None, Some(x), None) => (x, x),
@@ -25,7 +35,10 @@ pub fn config_from_args(a: &IsingArgs) -> Result<IsingDataConfig> {
             DisorderArg::None => Disorder::None,
             DisorderArg::Pm => Disorder::Pm,
             DisorderArg::Gaussian => Disorder::Gaussian,
+            DisorderArg::Uniform => Disorder::Uniform,
         },
+        disorder_seed: None,
+        couplings: a.couplings.clone(),
         source: match a.source {
             SourceArg::Biased => Source::Biased,
             SourceArg::Mc => Source::Mc,

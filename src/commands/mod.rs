@@ -1,7 +1,9 @@
 //! One module per subcommand: each turns parsed arguments into calls on the libraries.
 
 pub mod bench;
+pub mod compare;
 pub mod generate;
+pub mod groundstate;
 pub mod info;
 pub mod inverse;
 pub mod render;
@@ -27,6 +29,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Optimise(args) => train::optimise(args),
         Command::Inverse(args) => inverse::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Groundstate(args) => groundstate::run(args),
+        Command::Compare(args) => compare::run(args),
     }
 }
 

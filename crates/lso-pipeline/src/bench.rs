@@ -400,3 +400,57 @@ pub fn chiral(sweeps: usize) -> crate::error::Result<Vec<(String, f64)>> {
     rows.push(("  × faster than pad + conv2d".to_string(), composite / fused));
     Ok(rows)
 }
+
+/// Spin-glass baselines: single-spin Metropolis sweeps of the disordered-bond kernel on ±J and
+/// Gaussian bonds (the generic per-bond Metropolis beside it, same process), and exact
+/// ground-state solve times of planar instances.
+pub fn glass(sweeps: usize, repeats: usize) -> crate::error::Result<(Vec<Row>, Vec<(String, f64)>)> {
+    use lso_physics::glass::{instance, kernel::Glass, planar, BondKind};
+    let l = 64;
+    let n = (l * l) as f64;
+    let mut rows = Vec::new();
+    for kind in [BondKind::Pm, BondKind::Gaussian] {
+        let model = instance::random(l, l, Boundary::Periodic, kind, 1)?;
+        let g = Glass::new(&model);
+        let mut rng = stream(1, tag("bench-glass"), 0);
+        let mut s: Vec<i8> = (0..l * l).map(|_| if rng.random::<bool>() { 1 } else { -1 }).collect();
+        let mut s2 = s.clone();
+        let mut rng2 = rng.clone();
+        rows.push(measure(
+            &format!("glass kernel Metropolis, {kind} bonds, T = 0.5"),
+            1,
+            n * sweeps as f64,
+            repeats,
+            || {
+                for _ in 0..sweeps {
+                    g.sweep(&mut s, 2.0, &mut rng);
+                }
+            },
+        ));
+        let mut generic = Metropolis::default();
+        rows.push(measure(
+            &format!("generic Metropolis, {kind} bonds, T = 0.5"),
+            1,
+            n * sweeps as f64,
+            repeats,
+            || {
+                for _ in 0..sweeps {
+                    generic.sweep(&model, &mut s2, 2.0, &mut rng2).expect("valid beta");
+                }
+            },
+        ));
+    }
+    let mut solves = Vec::new();
+    for size in [40, 100] {
+        for kind in [BondKind::Pm, BondKind::Gaussian] {
+            let model = instance::random(size, size, Boundary::Open, kind, 1)?;
+            let t0 = Instant::now();
+            planar::ground_state(&model)?;
+            solves.push((
+                format!("exact ground state {size}×{size} {kind} (s)"),
+                t0.elapsed().as_secs_f64(),
+            ));
+        }
+    }
+    Ok((rows, solves))
+}

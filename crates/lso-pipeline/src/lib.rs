@@ -15,10 +15,12 @@
 //! The `lso` binary and the Python package are thin front ends over this crate.
 
 pub mod bench;
+pub mod compare;
 pub mod config;
 pub mod controls;
 pub mod error;
 pub mod explorer;
+pub mod groundstate;
 pub mod imageio;
 pub mod inverse;
 pub mod limits;

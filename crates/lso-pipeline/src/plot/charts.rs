@@ -354,3 +354,58 @@ mod tests {
         }
     }
 }
+
+/// A series of `(x, mean, low, high)` points drawn as a line with vertical error bars.
+pub struct Band<'a> {
+    pub name: &'a str,
+    pub points: Vec<(f64, f64, f64, f64)>,
+    pub colour: RGBColor,
+}
+
+/// Lines with error bars, x on a log10 axis (labelled in the original units).
+pub fn error_lines_logx(series: &[Band<'_>], title: &str, x_label: &str, y_label: &str) -> Result<Vec<u8>> {
+    let xs = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0.max(1e-300).log10()));
+    let (x0, x1) = range_of(xs);
+    let (y0, y1) = range_of(series.iter().flat_map(|s| s.points.iter().flat_map(|p| [p.2, p.3])));
+    register_fonts();
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let mut chart = ChartBuilder::on(&area)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| fail!("drawing {title}: {e}"))?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .x_label_formatter(&|v: &f64| tick(&10f64.powf(*v).round()))
+            .y_label_formatter(&tick)
+            .light_line_style(WHITE)
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(|e| fail!("drawing {title}: {e}"))?;
+        for s in series {
+            let colour = s.colour;
+            let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0.log10(), p.1)).collect();
+            chart
+                .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
+                .map_err(|e| fail!("drawing {title}: {e}"))?
+                .label(s.name)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(2)));
+            chart
+                .draw_series(s.points.iter().map(|p| {
+                    plotters::element::ErrorBar::new_vertical(p.0.log10(), p.2, p.1, p.3, colour.stroke_width(1), 6)
+                }))
+                .map_err(|e| fail!("drawing {title}: {e}"))?;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight, title)?;
+        area.present().map_err(|e| fail!("drawing {title}: {e}"))?;
+    }
+    encode_png(rgb, WIDTH, HEIGHT)
+}

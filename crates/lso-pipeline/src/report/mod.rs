@@ -68,6 +68,9 @@ pub fn method_colour(method: &str) -> RGBColor {
         "genetic" => ORANGE,
         "stochastic" => GREEN,
         "prior" => RED,
+        "greedy" => RGBColor(140, 86, 75),
+        "anneal" => RGBColor(23, 190, 207),
+        "tempering" => RGBColor(188, 189, 34),
         _ => BLACK,
     }
 }

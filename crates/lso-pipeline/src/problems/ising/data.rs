@@ -32,7 +32,32 @@ pub struct IsingDataset {
 
 /// The model a dataset config describes; disordered bonds are drawn from `seed`.
 pub fn build_model(cfg: &IsingDataConfig, seed: u64) -> Result<Ising> {
+    if let Some(path) = &cfg.couplings {
+        let m = read_instance(path, cfg.boundary)?;
+        if (m.lattice().lx(), m.lattice().ly()) != (cfg.lx, cfg.ly) {
+            return Err(fail!(
+                "{}: holds a {}×{} instance but the config asks for lx = {}, ly = {}",
+                path.display(),
+                m.lattice().lx(),
+                m.lattice().ly(),
+                cfg.lx,
+                cfg.ly
+            ));
+        }
+        return Ok(if cfg.h == 0.0 { m } else { m.with_field(cfg.h) });
+    }
     let lattice = Lattice::new(cfg.lx, cfg.ly, cfg.boundary)?;
+    let seed = cfg.disorder_seed.unwrap_or(seed);
+    if cfg.disorder == Disorder::Uniform {
+        let m = lso_physics::glass::instance::random(
+            cfg.lx,
+            cfg.ly,
+            cfg.boundary,
+            lso_physics::glass::BondKind::Uniform,
+            seed,
+        )?;
+        return Ok(m.with_field(cfg.h));
+    }
     let mut rng = stream(seed, tag("disorder"), 0);
     let couplings = match cfg.disorder {
         Disorder::None => Couplings::Uniform(cfg.j),
@@ -42,6 +67,7 @@ pub fn build_model(cfg: &IsingDataConfig, seed: u64) -> Result<Ising> {
         Disorder::Gaussian => Ising::spin_glass_gaussian(lattice.clone(), cfg.j, 1.0, &mut rng)?
             .couplings()
             .clone(),
+        Disorder::Uniform => unreachable!("handled above"),
     };
     Ok(Ising::new(lattice, couplings, Fields::Uniform(cfg.h))?)
 }
@@ -175,7 +201,7 @@ pub fn write(
             "hamiltonian": "E = -sum_bonds J_ij s_i s_j - sum_i h_i s_i",
             "lx": cfg.lx, "ly": cfg.ly, "boundary": cfg.boundary, "j": cfg.j, "h": cfg.h,
             "disorder": cfg.disorder,
-            "ground_state_energy": ds.model.ground_state_energy(),
+            "ground_state_energy": lso_physics::glass::reference_ground_state(&ds.model),
         },
         "source": cfg.source,
         "sampler": match cfg.source { Source::Biased => None, Source::Mc => Some(cfg.sampler), Source::Anneal => Some(cfg.anneal.sampler) },
@@ -186,6 +212,12 @@ pub fn write(
         "provenance": provenance,
     });
     out.write_json("meta.json", &meta).context("writing meta.json")
+}
+
+/// A spin-glass instance file (float64 `(Ly, Lx, 2)` bonds); errors name the file.
+pub fn read_instance(path: &Path, boundary: Boundary) -> Result<Ising> {
+    let bytes = std::fs::read(path).map_err(|e| fail!("{}: cannot read: {e}", path.display()))?;
+    lso_physics::glass::instance::decode(&bytes, boundary).map_err(|e| fail!("{}: {e}", path.display()))
 }
 
 /// Reads a `.npy` file; errors name it.
@@ -280,6 +312,7 @@ pub fn load(dir: &Path) -> Result<IsingData> {
     let energy: Vec<f64> = (0..spins.len()).map(|k| model.energy(spins.config(k))).collect();
     let magnetisation = (0..spins.len()).map(|k| magnetisation(spins.config(k))).collect();
     Ok(IsingData {
+        ground_state: lso_physics::glass::reference_ground_state(&model),
         model,
         spins,
         energy,

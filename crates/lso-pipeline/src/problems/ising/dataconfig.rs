@@ -21,8 +21,12 @@ pub enum Source {
 pub enum Disorder {
     #[default]
     None,
+    /// ±J bonds (signs random).
     Pm,
+    /// Bonds N(j, 1).
     Gaussian,
+    /// Bonds uniform on [−1, 1).
+    Uniform,
 }
 
 /// An Ising dataset: the model, where the configurations come from, and how many.
@@ -35,6 +39,11 @@ pub struct IsingDataConfig {
     pub j: f64,
     pub h: f64,
     pub disorder: Disorder,
+    /// Seed of the disordered bonds (default: the run's seed), so one instance can be shared
+    /// by runs with different seeds.
+    pub disorder_seed: Option<u64>,
+    /// A spin-glass instance file, float64 `(Ly, Lx, 2)`; replaces `j` and `disorder`.
+    pub couplings: Option<std::path::PathBuf>,
     pub source: Source,
     pub samples: usize,
     /// Probability of −1 per spin, one entry per block of samples (biased source).
@@ -57,6 +66,8 @@ impl Default for IsingDataConfig {
             j: 1.0,
             h: 0.0,
             disorder: Disorder::None,
+            disorder_seed: None,
+            couplings: None,
             source: Source::Biased,
             samples: 2000,
             p: vec![0.35, 0.65],
@@ -93,6 +104,11 @@ impl IsingDataConfig {
             format!("must be finite, got {}", self.h)
         });
         c.require(self.samples >= 1, &key("samples"), || "must be at least 1".into());
+        c.require(
+            self.couplings.is_none() || self.disorder == Disorder::None,
+            &key("couplings"),
+            || "names an instance file, so disorder must stay \"none\"".into(),
+        );
         // Spins as int8 and, for training, as f32, plus the per-sample arrays.
         let sites = self.lx.saturating_mul(self.ly);
         let mem = crate::limits::bytes(self.samples, sites as f64 * 5.0 + 32.0);
@@ -122,7 +138,7 @@ impl IsingDataConfig {
                 c.require(self.thin >= 1, &key("thin"), || "must be at least 1".into());
                 c.require(self.chains >= 1, &key("chains"), || "must be at least 1".into());
                 let wolff_ok = self.sampler != SamplerKind::Wolff
-                    || (self.disorder == Disorder::None && self.j > 0.0 && self.h == 0.0);
+                    || (self.disorder == Disorder::None && self.couplings.is_none() && self.j > 0.0 && self.h == 0.0);
                 c.require(wolff_ok, &key("sampler"), || {
                     "wolff needs a uniform ferromagnet (j > 0, h = 0, no disorder)".into()
                 });

@@ -34,6 +34,8 @@ pub struct IsingProblem {
 /// `couplings.npy`): the judge of every decoded configuration.
 pub struct IsingData {
     pub model: Ising,
+    /// Exact ground-state energy where known (closed form, or planar matching for open glasses).
+    pub ground_state: Option<f64>,
     pub spins: SpinSet,
     pub energy: Vec<f64>,
     pub magnetisation: Vec<f64>,
@@ -142,7 +144,15 @@ impl Problem for IsingProblem {
     crate::run_config_accessors!();
 
     fn data_key(&self) -> serde_json::Value {
-        serde_json::to_value(&self.cfg.data).expect("serialises")
+        let mut key = serde_json::to_value(&self.cfg.data).expect("serialises");
+        // An instance file is named by path; its bytes decide whether cached data still fits.
+        if let Some(path) = &self.cfg.data.couplings {
+            let digest = std::fs::read(path)
+                .map(|b| format!("{:016x}", lso_physics::rng::tag(&String::from_utf8_lossy(&b))))
+                .unwrap_or_default();
+            key["couplings_digest"] = serde_json::Value::String(digest);
+        }
+        key
     }
     fn generate(&self, out: &Staging) -> Result<()> {
         let t0 = std::time::Instant::now();
@@ -203,7 +213,7 @@ impl Problem for IsingProblem {
         // Only the true energy can stop a search at the ground state; a surrogate or relaxed
         // value reaching it proves nothing.
         if self.cfg.optimise.problem.objective == ObjectiveKind::Hard {
-            spec.target = data.model.ground_state_energy();
+            spec.target = data.ground_state;
         }
         vec![spec]
     }
@@ -237,12 +247,11 @@ impl Problem for IsingProblem {
             .collect()
     }
     fn hit(&self, data: &IsingData, spec: &ObjectiveSpec, o: &Observed) -> Option<bool> {
-        let g = data.model.ground_state_energy()?;
+        let g = data.ground_state?;
         (spec.observable == "energy").then(|| (o["energy"] - g).abs() < 1e-9)
     }
     fn reference(&self, data: &IsingData) -> BTreeMap<String, f64> {
-        data.model
-            .ground_state_energy()
+        data.ground_state
             .map(|g| ("ground_state_energy".to_string(), g))
             .into_iter()
             .collect()
@@ -301,8 +310,7 @@ impl Problem for IsingProblem {
                 .ok()
                 .and_then(|v| v.as_str().map(String::from))
                 .unwrap_or_default(),
-            data.model
-                .ground_state_energy()
+            data.ground_state
                 .map_or(String::new(), |g| format!(", exact ground state E0 = {g}"))
         )
     }

@@ -34,7 +34,7 @@ pub fn pca2(latents: &[f32], d: usize) -> (Vec<f64>, [Vec<f64>; 2]) {
 pub fn add(p: &IsingProblem, v: &RunView<'_, IsingProblem>, page: &mut Page) -> Result<()> {
     let (data, m, fig) = (v.data, v.model, v.fig_dir);
     let (lx, ly) = (data.spins.lx(), data.spins.ly());
-    let ground = data.model.ground_state_energy();
+    let ground = data.ground_state;
     let picks: Vec<usize> = (0..8).map(|k| k * data.spins.len() / 8).collect();
     let panels: Vec<Panel> = picks
         .iter()

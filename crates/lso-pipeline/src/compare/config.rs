@@ -1,0 +1,153 @@
+//! The `lso compare` config: instances (kinds × sizes × draws), seeds, budgets and methods.
+
+use crate::config::Checker;
+use crate::error::Result;
+use lso_physics::glass::baselines::{AnnealSettings, TemperingSettings};
+use lso_physics::Boundary;
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_TOML: &str = include_str!("default.toml");
+
+/// Instance families: the seed-000 ferromagnet and the three glasses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    Ferro,
+    Pm,
+    Gaussian,
+    Uniform,
+}
+
+/// Direct methods on the spins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    Random,
+    Greedy,
+    Anneal,
+    Tempering,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Random => "random",
+            Method::Greedy => "greedy",
+            Method::Anneal => "anneal",
+            Method::Tempering => "tempering",
+        }
+    }
+}
+
+impl Family {
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Ferro => "ferro",
+            Family::Pm => "pm",
+            Family::Gaussian => "gaussian",
+            Family::Uniform => "uniform",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompareConfig {
+    pub seed: u64,
+    pub families: Vec<Family>,
+    pub sizes: Vec<usize>,
+    pub boundary: Boundary,
+    /// Instances drawn per (family, size).
+    pub instances: usize,
+    /// Independent seeds per (instance, method).
+    pub seeds: usize,
+    /// Budgets in true energy evaluations (one sweep or one configuration each), increasing.
+    pub budgets: Vec<u64>,
+    pub methods: Vec<Method>,
+    pub anneal: AnnealSettings,
+    pub tempering: TemperingSettings,
+    /// Bootstrap resamples for the error bars.
+    pub bootstrap: usize,
+}
+
+impl Default for CompareConfig {
+    /// The values of `default.toml` (a test checks the two agree).
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            families: vec![Family::Ferro, Family::Pm, Family::Gaussian, Family::Uniform],
+            sizes: vec![8, 16, 24, 32, 40],
+            boundary: Boundary::Open,
+            instances: 2,
+            seeds: 5,
+            budgets: vec![10, 100, 1000, 10000],
+            methods: vec![Method::Random, Method::Greedy, Method::Anneal, Method::Tempering],
+            anneal: AnnealSettings::default(),
+            tempering: TemperingSettings::default(),
+            bootstrap: 1000,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_config_equals_the_defaults_and_bad_values_are_named() {
+        assert_eq!(
+            CompareConfig::parse(DEFAULT_TOML, "default").unwrap(),
+            CompareConfig::default()
+        );
+        let err = CompareConfig::parse("budgets = [100, 10]", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("budgets"), "{err}");
+        let err = CompareConfig::parse("methods = [\"psychic\"]", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("x.toml"), "{err}");
+    }
+}
+
+impl CompareConfig {
+    pub fn parse(text: &str, origin: &str) -> Result<Self> {
+        let cfg: Self = toml::from_str(text).map_err(|e| crate::error::fail!("{origin}: {}", e.message()))?;
+        let mut c = Checker::new(origin);
+        c.require(!cfg.families.is_empty(), "families", || {
+            "needs at least one family".into()
+        });
+        c.require(!cfg.methods.is_empty(), "methods", || {
+            "needs at least one method".into()
+        });
+        c.require(cfg.instances >= 1, "instances", || "must be at least 1".into());
+        c.require(cfg.seeds >= 1, "seeds", || "must be at least 1".into());
+        c.require(cfg.bootstrap >= 10, "bootstrap", || "must be at least 10".into());
+        for &l in &cfg.sizes {
+            c.require((2..=512).contains(&l), "sizes", || {
+                format!("must be between 2 and 512, got {l}")
+            });
+        }
+        c.require(!cfg.sizes.is_empty(), "sizes", || "needs at least one size".into());
+        c.require(
+            !cfg.budgets.is_empty() && cfg.budgets[0] >= 1 && cfg.budgets.windows(2).all(|w| w[1] > w[0]),
+            "budgets",
+            || format!("must be positive and strictly increasing, got {:?}", cfg.budgets),
+        );
+        c.require(cfg.budgets.last().is_none_or(|&b| b <= 10_000_000), "budgets", || {
+            "must not exceed 10^7 evaluations".into()
+        });
+        c.require(
+            cfg.anneal.t_cold > 0.0 && cfg.anneal.t_hot > cfg.anneal.t_cold,
+            "anneal",
+            || "needs t_hot > t_cold > 0".into(),
+        );
+        c.require(
+            cfg.tempering.replicas >= 2 && cfg.tempering.t_min > 0.0 && cfg.tempering.t_max > cfg.tempering.t_min,
+            "tempering",
+            || "needs replicas >= 2 and t_max > t_min > 0".into(),
+        );
+        c.finish()?;
+        Ok(cfg)
+    }
+}

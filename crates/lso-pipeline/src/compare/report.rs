@@ -1,0 +1,242 @@
+//! The compare summary: residual energy per spin `(E − E_GS)/N` and the probability of reaching
+//! `E_GS`, per family × size × method × budget, with bootstrap intervals over instances and
+//! seeds; `compare.json`, a text table and `report.html` with one figure per family.
+
+use super::stats::bootstrap_mean;
+use super::Collected;
+use crate::error::Result;
+use crate::plot::charts::{error_lines_logx, Band};
+use crate::report::{method_colour, Page};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Row {
+    pub family: String,
+    pub size: usize,
+    pub method: String,
+    pub budget: u64,
+    pub samples: usize,
+    pub residual_per_spin: f64,
+    pub residual_low: f64,
+    pub residual_high: f64,
+    pub p_ground_state: f64,
+    pub p_low: f64,
+    pub p_high: f64,
+    pub seconds_mean: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub rows: Vec<Row>,
+    /// Instances whose ground state is only best-known (tori).
+    pub inexact_instances: Vec<String>,
+    pub cells: usize,
+    pub missing_cells: usize,
+}
+
+pub fn summarise(c: &Collected) -> Summary {
+    let mut groups: BTreeMap<(String, usize, String), Vec<&super::Cell>> = BTreeMap::new();
+    for cell in &c.cells {
+        if c.ground.contains_key(&cell.instance) {
+            groups
+                .entry((
+                    cell.family.name().to_string(),
+                    cell.size,
+                    cell.method.name().to_string(),
+                ))
+                .or_default()
+                .push(cell);
+        }
+    }
+    let mut rows = Vec::new();
+    for ((family, size, method), cells) in &groups {
+        let n = (size * size) as f64;
+        for (b, &budget) in c.cfg.budgets.iter().enumerate() {
+            let mut residual = Vec::new();
+            let mut hit = Vec::new();
+            for cell in cells {
+                let gs = &c.ground[&cell.instance];
+                let tol = 1e-9 * gs.energy.abs().max(1.0) + gs.quantisation_bound.unwrap_or(0.0);
+                residual.push((cell.best[b] - gs.energy) / n);
+                hit.push(f64::from(u8::from(cell.best[b] - gs.energy <= tol)));
+            }
+            let (r, rl, rh) = bootstrap_mean(&residual, c.cfg.bootstrap, c.cfg.seed);
+            let (p, pl, ph) = bootstrap_mean(&hit, c.cfg.bootstrap, c.cfg.seed);
+            rows.push(Row {
+                family: family.clone(),
+                size: *size,
+                method: method.clone(),
+                budget,
+                samples: residual.len(),
+                residual_per_spin: r,
+                residual_low: rl,
+                residual_high: rh,
+                p_ground_state: p,
+                p_low: pl,
+                p_high: ph,
+                seconds_mean: cells.iter().map(|c| c.seconds).sum::<f64>() / cells.len() as f64,
+            });
+        }
+    }
+    Summary {
+        rows,
+        inexact_instances: c
+            .ground
+            .iter()
+            .filter(|(_, g)| !g.exact)
+            .map(|(k, _)| k.clone())
+            .collect(),
+        cells: c.cells.len(),
+        missing_cells: c.missing,
+    }
+}
+
+/// The text table at the largest size and budget: one line per family × method.
+pub fn table(s: &Summary) -> String {
+    let size = s.rows.iter().map(|r| r.size).max().unwrap_or(0);
+    let budget = s.rows.iter().map(|r| r.budget).max().unwrap_or(0);
+    let mut out = format!(
+        "{size}×{size}, budget {budget} evaluations: residual energy per spin (E − E_GS)/N and P(E_GS), 95% bootstrap intervals\n{:<10} {:<10} {:>26} {:>22} {:>9}\n",
+        "family", "method", "residual/N", "P(ground state)", "s/run"
+    );
+    for r in s.rows.iter().filter(|r| r.size == size && r.budget == budget) {
+        out.push_str(&format!(
+            "{:<10} {:<10} {:>9.5} [{:.5}, {:.5}] {:>6.2} [{:.2}, {:.2}] {:>9.3}\n",
+            r.family,
+            r.method,
+            r.residual_per_spin,
+            r.residual_low,
+            r.residual_high,
+            r.p_ground_state,
+            r.p_low,
+            r.p_high,
+            r.seconds_mean
+        ));
+    }
+    out
+}
+
+/// Writes `compare.json`, `table.txt` and `report.html` (with its figures) into `dir`.
+pub fn write_report(c: &Collected, s: &Summary, dir: &Path) -> Result<()> {
+    crate::rundir::write_json(
+        &dir.join("compare.json"),
+        &serde_json::json!({
+            "schema": 1,
+            "config": c.cfg,
+            "version": env!("CARGO_PKG_VERSION"),
+            "evaluation_unit": "one energy evaluation = one sweep of one configuration (Monte Carlo, greedy) or one random configuration",
+            "summary": s,
+            "ground_states": c.ground,
+        }),
+    )?;
+    let text = table(s);
+    crate::rundir::write_atomic(&dir.join("table.txt"), text.as_bytes())?;
+    let figs = dir.join("figures");
+    std::fs::create_dir_all(&figs).map_err(|e| crate::error::fail!("{}: cannot create: {e}", figs.display()))?;
+    let mut page = Page::new("lso compare: where does each method reach the ground state?");
+    page.note(&format!(
+        "{} cells ({} missing). Every energy is measured against the instance's exact ground state (planar matching){}. \
+Budgets count true energy evaluations: one sweep of one configuration, or one random configuration.",
+        s.cells,
+        s.missing_cells,
+        if s.inexact_instances.is_empty() { String::new() } else { format!("; best-known only for {}", s.inexact_instances.join(", ")) }
+    ));
+    page.pre("Largest size, largest budget", &text);
+    let size = s.rows.iter().map(|r| r.size).max().unwrap_or(0);
+    let families: Vec<String> = {
+        let mut f: Vec<String> = s.rows.iter().map(|r| r.family.clone()).collect();
+        f.dedup();
+        f
+    };
+    for family in &families {
+        let methods: Vec<String> = {
+            let mut m: Vec<String> = s
+                .rows
+                .iter()
+                .filter(|r| &r.family == family)
+                .map(|r| r.method.clone())
+                .collect();
+            m.sort();
+            m.dedup();
+            m
+        };
+        let band = |m: &String, f: &dyn Fn(&Row) -> (f64, f64, f64)| -> Vec<(f64, f64, f64, f64)> {
+            s.rows
+                .iter()
+                .filter(|r| &r.family == family && r.size == size && &r.method == m)
+                .map(|r| {
+                    let (a, b, c) = f(r);
+                    (r.budget as f64, a, b, c)
+                })
+                .collect()
+        };
+        let residual: Vec<Band> = methods
+            .iter()
+            .map(|m| Band {
+                name: m,
+                points: band(m, &|r| (r.residual_per_spin, r.residual_low, r.residual_high)),
+                colour: method_colour(m),
+            })
+            .collect();
+        let png = error_lines_logx(
+            &residual,
+            &format!("{family} {size}×{size}: residual energy per spin"),
+            "budget (true energy evaluations)",
+            "(E − E_GS)/N",
+        )?;
+        page.figure(&figs, &format!("residual-{family}.png"), &png, &format!("{family}, {size}×{size}: mean residual energy per spin against budget, 95% bootstrap intervals over instances and seeds"))?;
+        let hits: Vec<Band> = methods
+            .iter()
+            .map(|m| Band {
+                name: m,
+                points: band(m, &|r| (r.p_ground_state, r.p_low, r.p_high)),
+                colour: method_colour(m),
+            })
+            .collect();
+        let png = error_lines_logx(
+            &hits,
+            &format!("{family} {size}×{size}: probability of the ground state"),
+            "budget (true energy evaluations)",
+            "P(E = E_GS)",
+        )?;
+        page.figure(
+            &figs,
+            &format!("hits-{family}.png"),
+            &png,
+            &format!("{family}, {size}×{size}: fraction of runs reaching E_GS against budget"),
+        )?;
+    }
+    let rows: Vec<Vec<String>> = std::iter::once(
+        [
+            "family",
+            "L",
+            "method",
+            "budget",
+            "n",
+            "residual/N",
+            "95% low",
+            "95% high",
+            "P(GS)",
+        ]
+        .map(String::from)
+        .to_vec(),
+    )
+    .chain(s.rows.iter().map(|r| {
+        vec![
+            r.family.clone(),
+            r.size.to_string(),
+            r.method.clone(),
+            r.budget.to_string(),
+            r.samples.to_string(),
+            format!("{:.5}", r.residual_per_spin),
+            format!("{:.5}", r.residual_low),
+            format!("{:.5}", r.residual_high),
+            format!("{:.2}", r.p_ground_state),
+        ]
+    }))
+    .collect();
+    page.table("Every cell", &rows);
+    crate::rundir::write_atomic(&dir.join("report.html"), page.render().as_bytes())
+}

@@ -1,0 +1,155 @@
+//! Spin glasses from the command line: `lso groundstate` on good and bad instance files, and
+//! `lso compare` resuming and sharding (3 shards merged equal one unsharded run).
+
+use lso_physics::glass::instance;
+use lso_physics::npy;
+use lso_physics::Boundary;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn lso(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lso"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("lso runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let o = lso(
+        &[
+            "groundstate",
+            "--size",
+            "6",
+            "--bonds",
+            "gaussian",
+            "--seed",
+            "4",
+            "--out",
+            "gs",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let gs: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("gs/groundstate.json")).unwrap()).unwrap();
+    assert_eq!(gs["exact"], true);
+    let bytes = std::fs::read(d.join("gs/couplings.npy")).unwrap();
+    let model = instance::decode(&bytes, Boundary::Open).unwrap();
+    let spins = npy::decode(&std::fs::read(d.join("gs/spins.npy")).unwrap()).unwrap();
+    assert_eq!(spins.shape, vec![6, 6]);
+    let s: Vec<i8> = match spins.data {
+        npy::NpyData::I8(v) => v,
+        other => panic!("spins.npy is {}", other.dtype()),
+    };
+    let e = gs["energy"].as_f64().unwrap();
+    assert!((model.energy(&s) - e).abs() < 1e-9);
+    assert!((gs["energy_per_spin"].as_f64().unwrap() - e / 36.0).abs() < 1e-12);
+    // Reading the written instance back gives the same energy.
+    let o = lso(&["groundstate", "--couplings", "gs/couplings.npy", "--out", "again"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("again/groundstate.json")).unwrap()).unwrap();
+    assert_eq!(again["energy"], gs["energy"]);
+
+    let mut js = instance::bond_array(&model);
+    js[7] = f64::NAN;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("nan.npy", npy::encode(&[6, 6, 2], &js), "not a finite number"),
+        ("shape.npy", npy::encode(&[6, 12], &js), "(Ly, Lx, 2)"),
+        ("dtype.npy", npy::encode(&[6, 6, 2], &[1i8; 72]), "float64"),
+        ("tiny.npy", npy::encode(&[1, 6, 2], &[1.0; 12]), "2×2"),
+        ("corrupt.npy", b"\x93NUMPY garbage".to_vec(), "corrupt.npy"),
+    ];
+    for (name, bytes, want) in cases {
+        std::fs::write(d.join(name), bytes).unwrap();
+        let out = format!("out-{name}");
+        let o = lso(&["groundstate", "--couplings", name, "--out", &out], d);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(name) && err.contains(want), "{name}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{name}: {err}");
+        assert!(!d.join(&out).exists(), "{name}: output written");
+    }
+    let o = lso(&["groundstate", "--couplings", "missing.npy", "--out", "x"], d);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("missing.npy"));
+    let o = lso(&["groundstate", "--size", "6", "--out", "x"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+const SMALL: &str = r#"
+seed = 3
+families = ["ferro", "pm", "gaussian"]
+sizes = [4, 6]
+instances = 1
+seeds = 2
+budgets = [5, 50]
+methods = ["random", "greedy", "anneal", "tempering"]
+bootstrap = 50
+[tempering]
+replicas = 4
+"#;
+
+fn summary(dir: &Path) -> serde_json::Value {
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("compare.json")).unwrap()).unwrap();
+    let mut s = v["summary"].clone();
+    // Wall times differ between runs; everything else must not.
+    for r in s["rows"].as_array_mut().unwrap() {
+        r["seconds_mean"] = serde_json::Value::Null;
+    }
+    s
+}
+
+#[test]
+fn compare_resumes_and_three_merged_shards_equal_one_run() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::write(d.join("small.toml"), SMALL).unwrap();
+    let o = lso(&["compare", "small.toml", "--out", "one"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(stdout.contains("48 cells run, 0 already done"), "{stdout}");
+    assert!(d.join("one/report.html").exists() && d.join("one/figures/residual-pm.png").exists());
+    let o = lso(&["compare", "small.toml", "--out", "one"], d);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 cells run, 48 already done"));
+    // A removed cell is the state a killed run leaves: only it is redone.
+    let cells: Vec<_> = std::fs::read_dir(d.join("one/cells")).unwrap().collect();
+    std::fs::remove_file(cells[0].as_ref().unwrap().path()).unwrap();
+    let o = lso(&["compare", "small.toml", "--out", "one"], d);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 cells run, 47 already done"));
+    for i in 0..3 {
+        let o = lso(
+            &[
+                "compare",
+                "small.toml",
+                "--out",
+                &format!("s{i}"),
+                "--shard",
+                &format!("{i}/3"),
+            ],
+            d,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = lso(&["compare", "merge", "s0", "s1", "s2", "--out", "merged"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(summary(&d.join("merged")), summary(&d.join("one")));
+    // The exact ground state bounds every method, and the ferromagnet's is −2L(L−1).
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("one/compare.json")).unwrap()).unwrap();
+    assert_eq!(v["ground_states"]["ferro-6-0"]["energy"], -60.0);
+    for r in v["summary"]["rows"].as_array().unwrap() {
+        assert!(r["residual_per_spin"].as_f64().unwrap() >= -1e-12, "{r}");
+    }
+    let o = lso(&["compare", "small.toml", "--out", "x", "--shard", "3/3"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
