@@ -404,7 +404,10 @@ pub fn chiral(sweeps: usize) -> crate::error::Result<Vec<(String, f64)>> {
 /// Spin-glass baselines: single-spin Metropolis sweeps of the disordered-bond kernel on ±J and
 /// Gaussian bonds (the generic per-bond Metropolis beside it, same process), and exact
 /// ground-state solve times of planar instances.
-pub fn glass(sweeps: usize, repeats: usize) -> crate::error::Result<(Vec<Row>, Vec<(String, f64)>)> {
+/// Kernel rows and `(what, seconds)` solve times.
+pub type GlassBench = (Vec<Row>, Vec<(String, f64)>);
+
+pub fn glass(sweeps: usize, repeats: usize) -> crate::error::Result<GlassBench> {
     use lso_physics::glass::{instance, kernel::Glass, planar, BondKind};
     let l = 64;
     let n = (l * l) as f64;

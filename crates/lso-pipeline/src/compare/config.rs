@@ -89,27 +89,6 @@ impl Default for CompareConfig {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn embedded_config_equals_the_defaults_and_bad_values_are_named() {
-        assert_eq!(
-            CompareConfig::parse(DEFAULT_TOML, "default").unwrap(),
-            CompareConfig::default()
-        );
-        let err = CompareConfig::parse("budgets = [100, 10]", "x.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("budgets"), "{err}");
-        let err = CompareConfig::parse("methods = [\"psychic\"]", "x.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("x.toml"), "{err}");
-    }
-}
-
 impl CompareConfig {
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
         let cfg: Self = toml::from_str(text).map_err(|e| crate::error::fail!("{origin}: {}", e.message()))?;
@@ -149,5 +128,26 @@ impl CompareConfig {
         );
         c.finish()?;
         Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_config_equals_the_defaults_and_bad_values_are_named() {
+        assert_eq!(
+            CompareConfig::parse(DEFAULT_TOML, "default").unwrap(),
+            CompareConfig::default()
+        );
+        let err = CompareConfig::parse("budgets = [100, 10]", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("budgets"), "{err}");
+        let err = CompareConfig::parse("methods = [\"psychic\"]", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("x.toml"), "{err}");
     }
 }

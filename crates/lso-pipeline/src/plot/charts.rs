@@ -334,27 +334,6 @@ pub fn trajectories(
     encode_png(rgb, WIDTH, HEIGHT)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::tick;
-
-    #[test]
-    fn tick_labels_drop_trailing_zeros() {
-        let cases = [
-            (200.0, "200"),
-            (-2.03, "-2.03"),
-            (-0.0, "0"),
-            (0.25, "0.25"),
-            (0.1 + 0.2, "0.3"),
-            (1.5e-5, "1.5e-5"),
-            (1800.0, "1800"),
-        ];
-        for (v, want) in cases {
-            assert_eq!(tick(&v), want, "{v}");
-        }
-    }
-}
-
 /// A series of `(x, mean, low, high)` points drawn as a line with vertical error bars.
 pub struct Band<'a> {
     pub name: &'a str,
@@ -408,4 +387,25 @@ pub fn error_lines_logx(series: &[Band<'_>], title: &str, x_label: &str, y_label
         area.present().map_err(|e| fail!("drawing {title}: {e}"))?;
     }
     encode_png(rgb, WIDTH, HEIGHT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tick;
+
+    #[test]
+    fn tick_labels_drop_trailing_zeros() {
+        let cases = [
+            (200.0, "200"),
+            (-2.03, "-2.03"),
+            (-0.0, "0"),
+            (0.25, "0.25"),
+            (0.1 + 0.2, "0.3"),
+            (1.5e-5, "1.5e-5"),
+            (1800.0, "1800"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(tick(&v), want, "{v}");
+        }
+    }
 }
