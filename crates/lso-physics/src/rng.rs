@@ -16,7 +16,11 @@ pub fn splitmix(mut x: u64) -> u64 {
 
 /// FNV-1a of a tag, so stages can be named in code rather than numbered.
 pub const fn tag(name: &str) -> u64 {
-    let bytes = name.as_bytes();
+    fnv1a(name.as_bytes())
+}
+
+/// FNV-1a of raw bytes (file digests: a cache key, not a cryptographic hash).
+pub const fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
     let mut i = 0;
     while i < bytes.len() {

@@ -6,7 +6,7 @@
 
 use super::kernel::Glass;
 use crate::rng::SimRng;
-use crate::PhysicsError;
+use crate::{PhysicsError, Schedule, ScheduleKind, ScheduleVariable};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -161,13 +161,25 @@ pub fn anneal(g: &Glass, budgets: &[u64], cfg: &AnnealSettings, rng: &mut SimRng
     let mut best = Vec::with_capacity(budgets.len());
     let mut overall = (f64::INFINITY, Vec::new());
     for &b in budgets {
+        // A schedule needs two steps; a one-sweep budget is one sweep at the cold end.
+        let betas = if b == 1 {
+            vec![1.0 / cfg.t_cold]
+        } else {
+            Schedule::new(
+                ScheduleKind::Geometric,
+                ScheduleVariable::Temperature,
+                cfg.t_hot,
+                cfg.t_cold,
+                b as usize,
+                1,
+            )?
+            .betas()
+        };
         let mut s = random_spins(g.sites(), rng);
         let mut e = g.energy(&s);
         let mut run_best = f64::INFINITY;
-        for k in 0..b {
-            let f = if b == 1 { 1.0 } else { k as f64 / (b - 1) as f64 };
-            let temp = cfg.t_hot * (cfg.t_cold / cfg.t_hot).powf(f);
-            e += g.sweep(&mut s, 1.0 / temp, rng);
+        for beta in betas {
+            e += g.sweep(&mut s, beta, rng);
             if e < run_best {
                 run_best = e;
                 if e < overall.0 {

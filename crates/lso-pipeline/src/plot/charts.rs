@@ -170,9 +170,21 @@ type Frame<'a, 'b> = ChartContext<
 fn draw_frame<'a, 'b>(
     area: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
     title: &str,
+    x: (f64, f64),
+    y: (f64, f64),
+    x_label: &str,
+    y_label: &str,
+) -> Result<Frame<'a, 'b>> {
+    draw_frame_with(area, title, x, y, (x_label, &tick), y_label)
+}
+
+/// [`draw_frame`] with its own x tick labels (a log axis labels `10^v`, not `v`).
+fn draw_frame_with<'a, 'b>(
+    area: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    title: &str,
     (x0, x1): (f64, f64),
     (y0, y1): (f64, f64),
-    x_label: &str,
+    (x_label, x_tick): (&str, &dyn Fn(&f64) -> String),
     y_label: &str,
 ) -> Result<Frame<'a, 'b>> {
     let mut chart = ChartBuilder::on(area)
@@ -186,7 +198,7 @@ fn draw_frame<'a, 'b>(
         .configure_mesh()
         .x_desc(x_label)
         .y_desc(y_label)
-        .x_label_formatter(&tick)
+        .x_label_formatter(x_tick)
         .y_label_formatter(&tick)
         .light_line_style(WHITE)
         .label_style(("sans-serif", 13))
@@ -352,23 +364,8 @@ pub fn error_lines_logx(series: &[Band<'_>], title: &str, x_label: &str, y_label
     let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
     {
         let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
-        let mut chart = ChartBuilder::on(&area)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(|e| fail!("drawing {title}: {e}"))?;
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
-            .y_desc(y_label)
-            .x_label_formatter(&|v: &f64| tick(&10f64.powf(*v).round()))
-            .y_label_formatter(&tick)
-            .light_line_style(WHITE)
-            .label_style(("sans-serif", 13))
-            .draw()
-            .map_err(|e| fail!("drawing {title}: {e}"))?;
+        let log_tick = |v: &f64| tick(&10f64.powf(*v).round());
+        let mut chart = draw_frame_with(&area, title, (x0, x1), (y0, y1), (x_label, &log_tick), y_label)?;
         for s in series {
             let colour = s.colour;
             let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0.log10(), p.1)).collect();

@@ -148,7 +148,7 @@ impl Problem for IsingProblem {
         // An instance file is named by path; its bytes decide whether cached data still fits.
         if let Some(path) = &self.cfg.data.couplings {
             let digest = std::fs::read(path)
-                .map(|b| format!("{:016x}", lso_physics::rng::tag(&String::from_utf8_lossy(&b))))
+                .map(|b| format!("{:016x}", lso_physics::rng::fnv1a(&b)))
                 .unwrap_or_default();
             key["couplings_digest"] = serde_json::Value::String(digest);
         }
