@@ -85,18 +85,7 @@ fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
-const SMALL: &str = r#"
-seed = 3
-families = ["ferro", "pm", "gaussian"]
-sizes = [4, 6]
-instances = 1
-seeds = 2
-budgets = [5, 50]
-methods = ["random", "greedy", "anneal", "tempering"]
-bootstrap = 50
-[tempering]
-replicas = 4
-"#;
+const SMALL: &str = include_str!("fixtures/small-compare.toml");
 
 fn summary(dir: &Path) -> serde_json::Value {
     let v: serde_json::Value =
@@ -117,15 +106,16 @@ fn compare_resumes_and_three_merged_shards_equal_one_run() {
     let o = lso(&["compare", "small.toml", "--out", "one"], d);
     assert!(o.status.success(), "{}", stderr(&o));
     let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(stdout.contains("48 cells run, 0 already done"), "{stdout}");
+    // 3 families × 2 sizes × 2 seeds × 4 direct methods, and 3 × 2 latent jobs at 6×6.
+    assert!(stdout.contains("54 cells run, 0 already done"), "{stdout}");
     assert!(d.join("one/report.html").exists() && d.join("one/figures/residual-pm.png").exists());
     let o = lso(&["compare", "small.toml", "--out", "one"], d);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("0 cells run, 48 already done"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 cells run, 54 already done"));
     // A removed cell is the state a killed run leaves: only it is redone.
     let cells: Vec<_> = std::fs::read_dir(d.join("one/cells")).unwrap().collect();
     std::fs::remove_file(cells[0].as_ref().unwrap().path()).unwrap();
     let o = lso(&["compare", "small.toml", "--out", "one"], d);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("1 cells run, 47 already done"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 cells run, 53 already done"));
     for i in 0..3 {
         let o = lso(
             &[
@@ -147,9 +137,49 @@ fn compare_resumes_and_three_merged_shards_equal_one_run() {
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("one/compare.json")).unwrap()).unwrap();
     assert_eq!(v["ground_states"]["ferro-6-0"]["energy"], -60.0);
-    for r in v["summary"]["rows"].as_array().unwrap() {
-        assert!(r["residual_per_spin"].as_f64().unwrap() >= -1e-12, "{r}");
+    let rows = v["summary"]["rows"].as_array().unwrap();
+    for r in rows {
+        // Null where a method had nothing within the budget (latent methods paying for data).
+        if let Some(x) = r["residual_per_spin"].as_f64() {
+            assert!(x >= -1e-12, "{r}");
+        }
     }
+    let methods: std::collections::BTreeSet<&str> = rows.iter().map(|r| r["method"].as_str().unwrap()).collect();
+    for m in [
+        "adam/surrogate",
+        "cmaes/energy",
+        "genetic/energy+data",
+        "stochastic/surrogate+data",
+        "prior",
+        "prior+data",
+        "training-data",
+    ] {
+        assert!(methods.contains(m), "{m} missing from {methods:?}");
+    }
+    assert!(
+        !methods.contains("adam/energy"),
+        "the true energy has no gradient for adam"
+    );
+    // Paying for the data can only delay a method: 32 samples × 20 sweeps exceed the budget of
+    // 50, so no +data method has a result there, while prior draws (30 evaluations) do; and
+    // wherever a +data method has a result, its own-cost twin is at least as good.
+    let row = |m: &str, b: u64, fam: &str| {
+        rows.iter()
+            .find(|r| r["method"] == m && r["budget"] == b && r["family"] == fam && r["size"] == 6)
+            .unwrap_or_else(|| panic!("no row {m} {b} {fam}"))
+    };
+    for r in rows.iter().filter(|r| r["method"].as_str().unwrap().ends_with("+data")) {
+        let m = r["method"].as_str().unwrap();
+        let b = r["budget"].as_u64().unwrap();
+        let own = row(m.trim_end_matches("+data"), b, r["family"].as_str().unwrap());
+        if b == 50 {
+            assert!(r["residual_per_spin"].is_null(), "{r}");
+        }
+        if let Some(x) = r["residual_per_spin"].as_f64() {
+            assert!(own["residual_per_spin"].as_f64().unwrap() <= x + 1e-12, "{own} vs {r}");
+        }
+    }
+    assert!(row("prior", 50, "pm")["residual_per_spin"].is_f64());
     let o = lso(&["compare", "small.toml", "--out", "x", "--shard", "3/3"], d);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }

@@ -97,4 +97,18 @@ fn every_report_figure_renders_in_chromium() {
             "{out}"
         );
     }
+    // The benchmark's report: residual and ground-state curves per family.
+    let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small-compare.toml");
+    let o = Command::new(env!("CARGO_BIN_EXE_lso"))
+        .arg("compare")
+        .arg(&cfg)
+        .args(["--out", "compare"])
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "compare: {}", String::from_utf8_lossy(&o.stderr));
+    let dom = dump_dom(&browser, &profile, &t.path().join("compare/report.html"));
+    // 3 families × (residual, residual with data cost, ground-state probability).
+    assert_eq!(attr(&dom, "data-figures-expected").as_deref(), Some("9"));
+    assert_eq!(attr(&dom, "data-figures-rendered").as_deref(), Some("9/9"));
 }

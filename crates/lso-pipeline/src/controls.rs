@@ -61,7 +61,13 @@ pub fn summarise<P: Problem>(
 }
 
 /// Decodes `rows × d` codes in chunks and judges them.
-fn judge_codes<P: Problem>(p: &P, data: &P::Data, model: &P::Model, codes: &[f32], d: usize) -> Result<Vec<Observed>> {
+pub fn judge_codes<P: Problem>(
+    p: &P,
+    data: &P::Data,
+    model: &P::Model,
+    codes: &[f32],
+    d: usize,
+) -> Result<Vec<Observed>> {
     let points: Vec<Vec<f64>> = codes.chunks(d).map(|c| c.iter().map(|&v| v as f64).collect()).collect();
     let mut out = Vec::with_capacity(points.len());
     for chunk in points.chunks(256) {

@@ -102,6 +102,29 @@ pub fn stage(
     Ok(Some(secs))
 }
 
+/// The data and model stages of `p` in `dir` (each computed or reused), loaded; with the hash
+/// that chains them, on which later stages build. `timed` receives each computed stage's seconds.
+pub fn prepare<P: Problem>(
+    p: &P,
+    dir: &Path,
+    force: bool,
+    timed: &mut dyn FnMut(&str, Option<f64>),
+) -> Result<(P::Data, P::Model, String)> {
+    let data_dir = dir.join("data");
+    let mut hash = hash_of(&(VERSION, p.seed(), p.data_key()));
+    timed("data", stage(&data_dir, "data", &hash, force, |out| p.generate(out))?);
+    let data = p.load_data(&data_dir)?;
+    for (name, key) in p.model_stages() {
+        hash = hash_of(&(&hash, name, key));
+        let t = stage(&dir.join(name), name, &hash, force, |out| {
+            p.train(name, &data, dir, out)
+        })?;
+        timed(name, t);
+    }
+    let model = p.load_model(dir, &data)?;
+    Ok((data, model, hash))
+}
+
 /// Runs problem `p` through every stage into its run directory.
 pub fn run<P: Problem>(mut p: P, opts: &RunOptions) -> Result<RunOutput> {
     if let Some(s) = opts.seed {
@@ -120,19 +143,7 @@ pub fn run<P: Problem>(mut p: P, opts: &RunOptions) -> Result<RunOutput> {
         }
     };
 
-    let data_dir = dir.join("data");
-    let mut hash = hash_of(&(VERSION, p.seed(), p.data_key()));
-    timed("data", stage(&data_dir, "data", &hash, force, |out| p.generate(out))?);
-    let data = p.load_data(&data_dir)?;
-
-    for (name, key) in p.model_stages() {
-        hash = hash_of(&(&hash, name, key));
-        let t = stage(&dir.join(name), name, &hash, force, |out| {
-            p.train(name, &data, &dir, out)
-        })?;
-        timed(name, t);
-    }
-    let model = p.load_model(&dir, &data)?;
+    let (data, model, hash) = prepare(&p, &dir, force, &mut timed)?;
     let objectives = p.objectives(&data);
 
     let opt_dir = dir.join("optimise");

@@ -15,8 +15,21 @@ pub fn set_quiet(quiet: bool) {
     QUIET.store(quiet, Ordering::Relaxed);
 }
 
+thread_local! {
+    static MUTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 pub fn quiet() -> bool {
-    QUIET.load(Ordering::Relaxed)
+    QUIET.load(Ordering::Relaxed) || MUTED.with(|m| m.get())
+}
+
+/// Runs `f` with bars and stage messages started on this thread hidden: inner pipelines of a
+/// parallel job (`lso compare`) would otherwise interleave their lines with the job's own bar.
+pub fn muted<T>(f: impl FnOnce() -> T) -> T {
+    let before = MUTED.with(|m| m.replace(true));
+    let out = f();
+    MUTED.with(|m| m.set(before));
+    out
 }
 
 /// Seconds between progress lines when stderr is not a terminal: `LSO_PROGRESS_SECONDS`, else 10.

@@ -68,6 +68,7 @@ pub struct CompareConfig {
     pub tempering: TemperingSettings,
     /// Bootstrap resamples for the error bars.
     pub bootstrap: usize,
+    pub latent: super::latent::LatentSettings,
 }
 
 impl Default for CompareConfig {
@@ -85,6 +86,7 @@ impl Default for CompareConfig {
             anneal: AnnealSettings::default(),
             tempering: TemperingSettings::default(),
             bootstrap: 1000,
+            latent: super::latent::LatentSettings::default(),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! deterministic slice, and `merge` joins shard directories into the report one run would give.
 
 pub mod config;
+pub mod latent;
 pub mod report;
 pub mod stats;
 
@@ -38,10 +39,15 @@ pub struct Cell {
     pub instance: String,
     pub family: Family,
     pub size: usize,
-    pub method: Method,
+    /// A direct method (`random`, `greedy`, `anneal`, `tempering`), a latent explorer and its
+    /// objective (`cmaes/energy`, `adam/surrogate`), or `prior`; `+data` adds the training
+    /// data's cost to the budget.
+    pub method: String,
     pub seed: usize,
     pub budgets: Vec<u64>,
-    /// Best true energy reached within each budget.
+    /// Best true energy reached within each budget; NaN (null in JSON) where the method had
+    /// produced nothing yet.
+    #[serde(with = "nan_as_null")]
     pub best: Vec<f64>,
     pub seconds: f64,
 }
@@ -75,21 +81,60 @@ pub fn instances(cfg: &CompareConfig) -> Result<Vec<Instance>> {
     Ok(out)
 }
 
-/// Every cell of the config as (instance index, method, seed), in a fixed order.
-pub fn jobs(cfg: &CompareConfig, n_instances: usize) -> Vec<(usize, Method, usize)> {
+/// A unit of work: one direct method on one instance and seed, or every latent method on one
+/// instance and seed (they share a trained model).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Job {
+    Direct(usize, Method, usize),
+    Latent(usize, usize),
+}
+
+impl Job {
+    fn instance(self) -> usize {
+        match self {
+            Job::Direct(i, _, _) | Job::Latent(i, _) => i,
+        }
+    }
+}
+
+/// Every job of the config, in a fixed order.
+pub fn jobs(cfg: &CompareConfig, insts: &[Instance]) -> Vec<Job> {
     let mut v = Vec::new();
-    for i in 0..n_instances {
-        for &m in &cfg.methods {
-            for s in 0..cfg.seeds {
-                v.push((i, m, s));
+    for (i, inst) in insts.iter().enumerate() {
+        for s in 0..cfg.seeds {
+            for &m in &cfg.methods {
+                v.push(Job::Direct(i, m, s));
+            }
+            if cfg.latent.sizes.contains(&inst.size) {
+                v.push(Job::Latent(i, s));
             }
         }
     }
     v
 }
 
-fn cell_path(dir: &Path, inst: &str, m: Method, seed: usize) -> PathBuf {
-    dir.join("cells").join(format!("{inst}__{}__s{seed}.json", m.name()))
+/// The file a job's cells are kept in (a latent job's holds a list).
+fn job_path(dir: &Path, insts: &[Instance], job: Job) -> PathBuf {
+    let (inst, what, seed) = match job {
+        Job::Direct(i, m, s) => (&insts[i].name, m.name(), s),
+        Job::Latent(i, s) => (&insts[i].name, "latent", s),
+    };
+    dir.join("cells").join(format!("{inst}__{what}__s{seed}.json"))
+}
+
+/// A finished job's cells, if its file exists; cells made by another config are an error.
+fn read_job(path: &Path, job: Job, hash: &str) -> Result<Option<Vec<Cell>>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let cells = match job {
+        Job::Direct(..) => vec![read_json::<Cell>(path)?],
+        Job::Latent(..) => read_json::<Vec<Cell>>(path)?,
+    };
+    if cells.iter().any(|c| c.config_hash != hash) {
+        return Err(fail!("{}: made by another compare config", path.display()));
+    }
+    Ok(Some(cells))
 }
 
 /// The instance's ground state, computed once and kept under `instances/NAME/`.
@@ -129,7 +174,7 @@ fn run_cell(inst: &Instance, m: Method, seed: usize, cfg: &CompareConfig, hash: 
         instance: inst.name.clone(),
         family: inst.family,
         size: inst.size,
-        method: m,
+        method: m.name().to_string(),
         seed,
         budgets: cfg.budgets.clone(),
         best: a.best,
@@ -170,14 +215,14 @@ pub fn run(cfg: &CompareConfig, dir: &Path, shard: (usize, usize)) -> Result<(us
         write_atomic(&cfg_file, text.as_bytes())?;
     }
     let insts = instances(cfg)?;
-    let all = jobs(cfg, insts.len());
-    let mine: Vec<_> = all
+    let all = jobs(cfg, &insts);
+    let mine: Vec<Job> = all
         .iter()
         .enumerate()
         .filter(|(k, _)| k % shard.1 == shard.0)
         .map(|(_, j)| *j)
         .collect();
-    let mut needed: Vec<usize> = mine.iter().map(|j| j.0).collect();
+    let mut needed: Vec<usize> = mine.iter().map(|j| j.instance()).collect();
     needed.dedup();
     let pb = crate::progress::bar(needed.len() as u64, "ground states");
     needed.par_iter().try_for_each(|&i| -> Result<()> {
@@ -186,18 +231,22 @@ pub fn run(cfg: &CompareConfig, dir: &Path, shard: (usize, usize)) -> Result<(us
         Ok(())
     })?;
     pb.finish_and_clear();
-    let todo: Vec<_> = mine
-        .iter()
-        .filter(|&&(i, m, s)| {
-            let p = cell_path(dir, &insts[i].name, m, s);
-            !matches!(read_json::<Cell>(&p), Ok(c) if c.config_hash == hash)
-        })
-        .copied()
-        .collect();
+    let mut todo = Vec::new();
+    for &job in &mine {
+        if read_job(&job_path(dir, &insts, job), job, &hash)?.is_none() {
+            todo.push(job);
+        }
+    }
     let pb = crate::progress::bar(todo.len() as u64, "compare");
-    todo.par_iter().try_for_each(|&(i, m, s)| -> Result<()> {
-        let cell = run_cell(&insts[i], m, s, cfg, &hash)?;
-        write_json(&cell_path(dir, &insts[i].name, m, s), &cell)?;
+    todo.par_iter().try_for_each(|&job| -> Result<()> {
+        let path = job_path(dir, &insts, job);
+        match job {
+            Job::Direct(i, m, s) => write_json(&path, &run_cell(&insts[i], m, s, cfg, &hash)?)?,
+            Job::Latent(i, s) => {
+                let cells = crate::progress::muted(|| latent::run(dir, &insts[i], s, cfg, &hash))?;
+                write_json(&path, &cells)?
+            }
+        }
         pb.inc(1);
         Ok(())
     })?;
@@ -237,22 +286,19 @@ pub fn collect(dirs: &[PathBuf]) -> Result<Collected> {
     let mut cells = Vec::new();
     let mut ground = std::collections::BTreeMap::new();
     let mut missing = 0;
-    for (i, m, s) in jobs(&cfg, insts.len()) {
-        let name = &insts[i].name;
-        let found = dirs.iter().find_map(|d| {
-            let p = cell_path(d, name, m, s);
-            p.exists().then(|| read_json::<Cell>(&p))
-        });
-        match found {
-            Some(c) => {
-                let c = c?;
-                if c.config_hash != hash {
-                    return Err(fail!("cell {name} {} s{s} was made by another config", m.name()));
-                }
-                cells.push(c);
+    for job in jobs(&cfg, &insts) {
+        let mut found = None;
+        for d in dirs {
+            if let Some(c) = read_job(&job_path(d, &insts, job), job, &hash)? {
+                found = Some(c);
+                break;
             }
+        }
+        match found {
+            Some(c) => cells.extend(c),
             None => missing += 1,
         }
+        let name = &insts[job.instance()].name;
         if !ground.contains_key(name) {
             if let Some(gs) = dirs.iter().find_map(|d| {
                 let p = d.join("instances").join(name).join("groundstate.json");
@@ -271,3 +317,18 @@ pub fn collect(dirs: &[PathBuf]) -> Result<Collected> {
 }
 
 pub use report::{summarise, write_report, Summary};
+
+/// JSON has no NaN: `null` stands for it.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let o: Vec<Option<f64>> = v.iter().map(|x| x.is_finite().then_some(*x)).collect();
+        o.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let o: Vec<Option<f64>> = Vec::deserialize(d)?;
+        Ok(o.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+    }
+}

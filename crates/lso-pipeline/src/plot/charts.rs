@@ -379,6 +379,15 @@ pub fn error_lines_logx(series: &[Band<'_>], title: &str, x_label: &str, y_label
                     plotters::element::ErrorBar::new_vertical(p.0.log10(), p.2, p.1, p.3, colour.stroke_width(1), 6)
                 }))
                 .map_err(|e| fail!("drawing {title}: {e}"))?;
+            // Markers, so a method with a single budget point (one that first fits the largest
+            // budget) is still seen.
+            chart
+                .draw_series(
+                    s.points
+                        .iter()
+                        .map(|p| Circle::new((p.0.log10(), p.1), 4, colour.filled())),
+                )
+                .map_err(|e| fail!("drawing {title}: {e}"))?;
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight, title)?;
         area.present().map_err(|e| fail!("drawing {title}: {e}"))?;
