@@ -94,6 +94,9 @@ exact, method, seconds), spins.npy (int8 (Ly, Lx)) and the instance's couplings.
 lso compare my-compare.toml --out cmp --shard 0/3   # one deterministic slice of the cells\n  \
 lso compare merge cmp-0 cmp-1 cmp-2 --out cmp      # join shards into one report\n  \
 lso compare --print-config > my-compare.toml\n\n\
+Methods: random, greedy, anneal, tempering on the spins; on the sizes in [latent], each latent explorer \
+with the surrogate (adam/surrogate) and the decoded true energy (cmaes/energy), decoded prior draws and the \
+training data, each also as +data with its training data's cost in the budget. \
 A killed compare resumes where it stopped: finished cells are kept in OUT/cells/. \
 Outputs: compare.json, table.txt, report.html with residual-energy and ground-state-probability curves."
     )]
