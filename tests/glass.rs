@@ -83,6 +83,61 @@ fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
     assert!(stderr(&o).contains("missing.npy"));
     let o = lso(&["groundstate", "--size", "6", "--out", "x"], d);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    // A torus is not planar: the best of tempering runs, flagged as such.
+    let o = lso(
+        &[
+            "groundstate",
+            "--size",
+            "4",
+            "--bonds",
+            "pm",
+            "--boundary",
+            "periodic",
+            "--runs",
+            "3",
+            "--sweeps",
+            "300",
+            "--out",
+            "torus",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("torus/groundstate.json")).unwrap()).unwrap();
+    assert_eq!(t["exact"], false);
+    assert_eq!(t["runs"], 3);
+    assert!((1..=3).contains(&t["runs_agreeing"].as_u64().unwrap()), "{t}");
+
+    // `generate ising --couplings` samples that instance: its size comes from the file and the
+    // dataset carries the same bonds and the exact reference.
+    let o = lso(
+        &[
+            "generate",
+            "ising",
+            "--couplings",
+            "gs/couplings.npy",
+            "--boundary",
+            "open",
+            "--source",
+            "anneal",
+            "--samples",
+            "4",
+            "--anneal-steps",
+            "5",
+            "--sweeps-per-step",
+            "2",
+            "--out",
+            "data",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read(d.join("data/couplings.npy")).unwrap(), bytes);
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("data/meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["model"]["ground_state_energy"], gs["energy"]);
 }
 
 const SMALL: &str = include_str!("fixtures/small-compare.toml");
@@ -136,7 +191,12 @@ fn compare_resumes_and_three_merged_shards_equal_one_run() {
     // The exact ground state bounds every method, and the ferromagnet's is −2L(L−1).
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("one/compare.json")).unwrap()).unwrap();
-    assert_eq!(v["ground_states"]["ferro-6-0"]["energy"], -60.0);
+    assert_eq!(
+        v["ground_states"]["ferro-6-0"]["energy"], -72.0,
+        "seed 000's ferromagnet is periodic"
+    );
+    assert_eq!(v["ground_states"]["ferro-6-0"]["exact"], true);
+    assert_eq!(v["ground_states"]["pm-6-0"]["exact"], true);
     let rows = v["summary"]["rows"].as_array().unwrap();
     for r in rows {
         // Null where a method had nothing within the budget (latent methods paying for data).

@@ -16,7 +16,7 @@ use std::path::Path;
 pub struct GroundState {
     pub energy: f64,
     pub energy_per_spin: f64,
-    /// True only for the planar matching solver.
+    /// True for the planar matching solver and closed forms; false for tempering on a torus.
     pub exact: bool,
     pub method: String,
     pub seconds: f64,
@@ -79,7 +79,19 @@ pub fn solve(model: &Ising, torus: &TorusSettings) -> Result<(GroundState, Vec<i
         runs_agreeing: None,
         sweeps_per_run: None,
     };
+    let closed = model.uniform_field() == Some(0.0) && model.ground_state_energy().is_some();
     let spins = match l.boundary() {
+        // Uniform couplings need no search: all up, or the Néel state of an antiferromagnet.
+        _ if closed => {
+            let j = model.uniform_coupling().expect("closed forms need uniform couplings");
+            gs.exact = true;
+            gs.method = "closed form (uniform couplings)".into();
+            let s: Vec<i8> = (0..l.sites())
+                .map(|i| if j >= 0.0 || l.colour(i) == 0 { 1 } else { -1 })
+                .collect();
+            gs.energy = model.energy(&s);
+            s
+        }
         Boundary::Open => {
             let g = planar::ground_state(model)?;
             gs.exact = true;
@@ -132,4 +144,29 @@ pub fn write<C: Serialize>(
 /// Reads a `groundstate.json`; errors name the file.
 pub fn read(path: &Path) -> Result<GroundState> {
     crate::rundir::read_json(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lso_physics::{Couplings, Fields, Lattice};
+
+    #[test]
+    fn uniform_couplings_take_the_closed_form_on_any_boundary() {
+        for (b, j, e) in [
+            (Boundary::Periodic, 1.0, -32.0),
+            (Boundary::Periodic, -1.0, -32.0),
+            (Boundary::Open, 1.0, -24.0),
+        ] {
+            let m = Ising::new(
+                Lattice::new(4, 4, b).unwrap(),
+                Couplings::Uniform(j),
+                Fields::Uniform(0.0),
+            )
+            .unwrap();
+            let (gs, s) = solve(&m, &TorusSettings::default()).unwrap();
+            assert!(gs.exact && gs.method.starts_with("closed form"));
+            assert_eq!((gs.energy, m.energy(&s)), (e, e));
+        }
+    }
 }

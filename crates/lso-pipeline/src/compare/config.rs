@@ -77,7 +77,7 @@ impl Default for CompareConfig {
         Self {
             seed: 0,
             families: vec![Family::Ferro, Family::Pm, Family::Gaussian, Family::Uniform],
-            sizes: vec![8, 16, 24, 32, 40],
+            sizes: vec![8, 16, 20, 32, 40],
             boundary: Boundary::Open,
             instances: 2,
             seeds: 5,

@@ -37,7 +37,7 @@ pub struct LatentSettings {
 impl Default for LatentSettings {
     fn default() -> Self {
         Self {
-            sizes: vec![16, 40],
+            sizes: vec![20, 40],
             samples: 256,
             anneal: AnnealConfig {
                 start: 3.0,
