@@ -38,7 +38,7 @@ pub struct MultiSpinIsing {
 /// 0.64 fixed-point fractions. One random word serves every wanted bit at once, each bit
 /// comparing its own uniform `u` with its own threshold, most significant bit first.
 #[inline]
-fn acceptance_mask<R: RngCore>(rng: &mut R, p1: u64, p0: u64, eq1: u64, eq0: u64) -> u64 {
+pub(crate) fn acceptance_mask<R: RngCore>(rng: &mut R, p1: u64, p0: u64, eq1: u64, eq0: u64) -> u64 {
     let mut undecided = eq1 | eq0;
     if undecided == 0 {
         return 0;
@@ -70,7 +70,7 @@ fn acceptance_mask<R: RngCore>(rng: &mut R, p1: u64, p0: u64, eq1: u64, eq0: u64
 }
 
 /// `p` as a 0.64 fixed-point fraction; `None` for `p ≥ 1` (always accept).
-fn fixed_point(p: f64) -> Option<u64> {
+pub(crate) fn fixed_point(p: f64) -> Option<u64> {
     if p >= 1.0 {
         None
     } else {

@@ -430,6 +430,21 @@ pub fn glass(sweeps: usize, repeats: usize) -> crate::error::Result<GlassBench> 
                 }
             },
         ));
+        if kind == BondKind::Pm {
+            let mut rr = stream(2, tag("bench-glass"), 0);
+            let mut reps = lso_physics::glass::replicas::PmReplicas::new(&model, &mut rr)?;
+            rows.push(measure(
+                "multi-spin replicas (64 per word), pm bonds, T = 0.5",
+                1,
+                64.0 * n * sweeps as f64,
+                repeats,
+                || {
+                    for _ in 0..sweeps {
+                        reps.sweep(2.0, &mut rr);
+                    }
+                },
+            ));
+        }
         let mut generic = Metropolis::default();
         rows.push(measure(
             &format!("generic Metropolis, {kind} bonds, T = 0.5"),

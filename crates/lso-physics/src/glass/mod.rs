@@ -31,3 +31,4 @@ pub fn reference_ground_state(model: &Ising) -> Option<f64> {
         None
     }
 }
+pub mod replicas;
