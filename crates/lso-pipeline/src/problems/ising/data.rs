@@ -325,6 +325,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn glass_instances_from_a_seed_or_a_file() {
+        let base = IsingDataConfig {
+            lx: 6,
+            ly: 5,
+            boundary: Boundary::Open,
+            disorder: Disorder::Uniform,
+            disorder_seed: Some(9),
+            ..Default::default()
+        };
+        // disorder_seed fixes the instance whatever the run's seed.
+        let a = build_model(&base, 1).unwrap();
+        assert_eq!(a, build_model(&base, 2).unwrap());
+        let js = lso_physics::glass::instance::bond_array(&a);
+        assert!(js.iter().all(|j| (-1.0..1.0).contains(j)) && js.iter().any(|&j| j < -0.1));
+        let free = IsingDataConfig {
+            disorder_seed: None,
+            ..base.clone()
+        };
+        assert_ne!(build_model(&free, 1).unwrap(), build_model(&free, 2).unwrap());
+        // A file gives the same instance back; a size that disagrees with it is refused by name.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inst.npy");
+        std::fs::write(&path, lso_physics::glass::instance::encode(&a)).unwrap();
+        let from_file = IsingDataConfig {
+            disorder: Disorder::None,
+            disorder_seed: None,
+            couplings: Some(path.clone()),
+            ..base.clone()
+        };
+        assert_eq!(build_model(&from_file, 0).unwrap(), a);
+        let wrong = IsingDataConfig { lx: 7, ..from_file };
+        let err = build_model(&wrong, 0).unwrap_err().to_string();
+        assert!(err.contains("inst.npy") && err.contains("6×5"), "{err}");
+    }
+
+    #[test]
     fn split_is_even_and_complete() {
         assert_eq!(split_evenly(10, 3), vec![4, 3, 3]);
         assert_eq!(split_evenly(2, 4), vec![1, 1, 0, 0]);
