@@ -23,12 +23,12 @@ pub fn run(a: BenchArgs) -> Result<()> {
     if matches!(a.what, BenchWhat::Glass | BenchWhat::All) {
         let (rows, solves) = crate::bench::glass(a.sweeps.max(100), a.repeats)?;
         println!("spin glass, 64×64 torus, one thread ({} sweeps)", a.sweeps.max(100));
-        println!("  {:<52} {:>14}", "kernel", "updates/ns cpu");
+        println!("  {:<62} {:>14}", "kernel", "updates/ns cpu");
         for r in &rows {
-            println!("  {:<52} {:>14.3}", r.name, r.per_cpu_ns());
+            println!("  {:<62} {:>14.3}", r.name, r.per_cpu_ns());
         }
         for (name, s) in solves {
-            println!("  {name:<52} {s:>14.3}");
+            println!("  {name:<62} {s:>14.3}");
         }
     }
     if matches!(a.what, BenchWhat::Nn | BenchWhat::All) {

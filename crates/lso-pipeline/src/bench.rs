@@ -445,6 +445,19 @@ pub fn glass(sweeps: usize, repeats: usize) -> crate::error::Result<GlassBench> 
                 },
             ));
         }
+        {
+            use lso_physics::heisenberg::{Isa, LaneRng};
+            for isa in Isa::available() {
+                let mut lr = LaneRng::from_rng(&mut stream(3, tag("bench-glass"), 0));
+                let mut lanes = lso_physics::glass::lanes::GlassLanes::new(&model, &mut lr)?.with_isa(isa);
+                let name = format!("lane replicas (64, f32, {isa:?}), {kind} bonds, T = 0.5");
+                rows.push(measure(&name, 1, 64.0 * n * sweeps as f64, repeats, || {
+                    for _ in 0..sweeps {
+                        lanes.sweep(2.0, &mut lr);
+                    }
+                }));
+            }
+        }
         let mut generic = Metropolis::default();
         rows.push(measure(
             &format!("generic Metropolis, {kind} bonds, T = 0.5"),

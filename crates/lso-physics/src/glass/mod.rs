@@ -31,4 +31,5 @@ pub fn reference_ground_state(model: &Ising) -> Option<f64> {
         None
     }
 }
+pub mod lanes;
 pub mod replicas;
