@@ -60,10 +60,6 @@ impl GlassLanes {
         self
     }
 
-    pub fn sites(&self) -> usize {
-        self.spins.len()
-    }
-
     /// One sequential sweep of every replica at inverse temperature `beta`.
     pub fn sweep(&mut self, beta: f64, rng: &mut LaneRng) {
         let beta = beta as f32;

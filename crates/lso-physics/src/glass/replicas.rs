@@ -71,10 +71,6 @@ impl PmReplicas {
         })
     }
 
-    pub fn sites(&self) -> usize {
-        self.spins.len()
-    }
-
     /// One sequential Metropolis sweep of all 64 replicas at inverse temperature `beta`.
     pub fn sweep(&mut self, beta: f64, rng: &mut SimRng) {
         // Acceptance of c = 1 and c = 0 for each degree: e^{−2β|J|(deg − 2c)}.

@@ -28,7 +28,6 @@ pub struct Instance {
     pub name: String,
     pub family: Family,
     pub size: usize,
-    pub draw: usize,
     pub model: Ising,
 }
 
@@ -73,7 +72,6 @@ pub fn instances(cfg: &CompareConfig) -> Result<Vec<Instance>> {
                     name: format!("{}-{size}-{draw}", family.name()),
                     family,
                     size,
-                    draw,
                     model,
                 });
             }
