@@ -1,6 +1,7 @@
 //! Resource bounds: sizes a user gives are checked against an estimate of the memory they imply
 //! before anything is allocated, so no input makes lso abort. The limit is 16 GiB unless
-//! `LSO_MAX_MEMORY_GB` says otherwise.
+//! `LSO_MAX_MEMORY_GB` says otherwise. Monte Carlo work is bounded the same way, in spin
+//! updates: 10¹² (hours on one core) unless `LSO_MAX_UPDATES` says otherwise.
 
 use crate::error::{usage, Result};
 
@@ -36,6 +37,27 @@ pub fn check(what: &str, bytes: f64) -> Result<()> {
     }
 }
 
+pub const DEFAULT_MAX_UPDATES: f64 = 1e12;
+
+/// The work limit in spin updates: `LSO_MAX_UPDATES` if set to a positive number, else 10¹².
+pub fn max_updates() -> f64 {
+    std::env::var("LSO_MAX_UPDATES")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| *v > 0.0 && v.is_finite())
+        .unwrap_or(DEFAULT_MAX_UPDATES)
+}
+
+/// The message for `what` needing `updates` spin updates, or `None` within the limit.
+pub fn work_over(what: &str, updates: f64) -> Option<String> {
+    let limit = max_updates();
+    (updates > limit || !updates.is_finite()).then(|| {
+        format!(
+            "{what} is about {updates:.2e} spin updates, above the limit of {limit:.0e} (hours of work; set LSO_MAX_UPDATES to allow more)"
+        )
+    })
+}
+
 /// Bytes for `count` items of `each` bytes, in floating point so nothing overflows.
 pub fn bytes(count: usize, each: f64) -> f64 {
     count as f64 * each
@@ -55,5 +77,8 @@ mod tests {
             "{e}"
         );
         assert!(check("nan", f64::NAN).is_err());
+        assert!(work_over("x", 1e9).is_none());
+        let m = work_over("burn-in", 1e14).unwrap();
+        assert!(m.contains("1.00e14") && m.contains("LSO_MAX_UPDATES"), "{m}");
     }
 }

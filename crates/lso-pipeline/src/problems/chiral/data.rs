@@ -94,6 +94,13 @@ impl ChiralDataConfig {
         {
             return bad("the schedule needs positive temperatures, at least 2 steps and 1 sweep per step".into());
         }
+        let updates = self.samples as f64 * self.steps as f64 * self.sweeps_per_step as f64 * sites as f64;
+        if let Some(m) = crate::limits::work_over(
+            &format!("annealing {} samples of {}×{}", self.samples, self.lx, self.ly),
+            updates,
+        ) {
+            return bad(m);
+        }
         Ok(())
     }
 }

@@ -115,6 +115,13 @@ impl IsingRunConfig {
         check_header(&mut c, self.version, &self.name);
         self.data.check(&mut c, "data");
         self.vae.check(&mut c);
+        // The network's size is known from the lattice: refuse an impossible one before the data
+        // are made, not after.
+        if let Err(e) = self.vae.network(self.data.lx.saturating_mul(self.data.ly)).validate() {
+            c.require(false, "vae", || {
+                format!("is too large for {}×{}: {e}", self.data.lx, self.data.ly)
+            });
+        }
         self.surrogate.check(&mut c);
         let (s, o) = (&self.optimise.search, &self.optimise.problem);
         s.check(&mut c);
@@ -138,6 +145,14 @@ impl IsingRunConfig {
             "must be at least 1".into()
         });
         self.control.anneal.check(&mut c, "control.anneal");
+        let a = &self.control.anneal;
+        let updates = self.control.restarts as f64
+            * a.steps as f64
+            * a.sweeps_per_step as f64
+            * self.data.lx.saturating_mul(self.data.ly) as f64;
+        if let Some(m) = crate::limits::work_over(&format!("{} annealing restarts", self.control.restarts), updates) {
+            c.require(false, "control", || format!("is too much work: {m}"));
+        }
         c.finish()
     }
 }
@@ -155,6 +170,26 @@ mod tests {
         assert_eq!(c.optimise.search.restarts, 10);
         let back = IsingRunConfig::parse(&toml::to_string(&c).unwrap(), "printed").unwrap();
         assert_eq!(back, c, "--print-config gives a config that parses to the same");
+    }
+
+    #[test]
+    fn impossible_work_and_networks_are_refused_before_any_work() {
+        let head = "version = 1\nname = \"x\"\n[data]\n";
+        let err = IsingRunConfig::parse(&format!("{head}lx = 100000\nly = 8\n"), "big.toml").unwrap_err();
+        assert!(err.is_usage());
+        assert!(
+            err.to_string().starts_with("big.toml: vae is too large for 100000×8"),
+            "{err}"
+        );
+        let mc = format!("{head}lx = 8\nly = 8\nsource = \"mc\"\nburn_in = 10000000000\n");
+        let err = IsingRunConfig::parse(&mc, "mc.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("data.burn_in/thin/samples") && err.contains("LSO_MAX_UPDATES"),
+            "{err}"
+        );
+        let control = format!("{head}lx = 64\nly = 64\n[control]\nrestarts = 100000000\n");
+        let err = IsingRunConfig::parse(&control, "c.toml").unwrap_err().to_string();
+        assert!(err.contains("control is too much work"), "{err}");
     }
 
     #[test]

@@ -115,6 +115,27 @@ impl IsingDataConfig {
         if let Some(m) = crate::limits::over(&format!("{} samples of {}×{}", self.samples, self.lx, self.ly), mem) {
             c.require(false, &key("samples"), || format!("is too large: {m}"));
         }
+        // Monte Carlo work, in spin updates, before any of it starts.
+        let updates = match self.source {
+            Source::Biased => 0.0,
+            Source::Mc => {
+                let chains = (self.chains.max(1) * self.temperatures.len().max(1)) as f64;
+                (chains * self.burn_in as f64 + self.samples as f64 * self.thin as f64) * sites as f64
+            }
+            Source::Anneal => {
+                self.samples as f64 * self.anneal.steps as f64 * self.anneal.sweeps_per_step as f64 * sites as f64
+            }
+        };
+        if let Some(m) =
+            crate::limits::work_over(&format!("{} samples of {}×{}", self.samples, self.lx, self.ly), updates)
+        {
+            let k = if self.source == Source::Mc {
+                "burn_in/thin/samples"
+            } else {
+                "anneal/samples"
+            };
+            c.require(false, &key(k), || format!("is too much work: {m}"));
+        }
         match self.source {
             Source::Biased => {
                 c.require(!self.p.is_empty(), &key("p"), || {
