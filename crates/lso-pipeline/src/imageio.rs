@@ -45,7 +45,16 @@ pub fn is_image(path: &Path) -> bool {
 
 /// Area-averaged grey levels in [0, 1] of the centred square crop, resampled to `out × out`.
 fn grey_square(path: &Path, out: usize) -> Result<Vec<f64>> {
-    let img = image::open(path)
+    let bytes = std::fs::read(path).map_err(|e| fail!("{}: cannot read: {e}", path.display()))?;
+    // The JPEG decoder fills a cut-off file with grey and carries on; a file that starts as a JPEG
+    // must also end as one (the end-of-image marker, maybe followed by padding).
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        let tail = &bytes[bytes.len().saturating_sub(64)..];
+        if !tail.windows(2).any(|w| w == [0xFF, 0xD9]) {
+            return Err(fail!("{}: truncated JPEG (no end-of-image marker)", path.display()));
+        }
+    }
+    let img = image::load_from_memory(&bytes)
         .map_err(|e| fail!("{}: cannot decode image: {e}", path.display()))?
         .to_luma8();
     let (w, h) = (img.width() as usize, img.height() as usize);
@@ -127,6 +136,21 @@ pub fn load_images(paths: &[&Path], opts: &ImageOptions) -> Result<SpinSet> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn truncated_jpegs_are_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("whole.jpg");
+        image::GrayImage::from_fn(32, 32, |x, y| image::Luma([((x * 7 + y * 3) % 256) as u8]))
+            .save(&p)
+            .unwrap();
+        assert!(grey_square(&p, 8).is_ok());
+        let bytes = std::fs::read(&p).unwrap();
+        let cut = dir.path().join("cut.jpg");
+        std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+        let err = grey_square(&cut, 8).unwrap_err().to_string();
+        assert!(err.contains("cut.jpg") && err.contains("truncated JPEG"), "{err}");
+    }
 
     #[test]
     fn otsu_splits_two_populations() {
