@@ -401,8 +401,10 @@ pub fn chiral(sweeps: usize) -> crate::error::Result<Vec<(String, f64)>> {
     Ok(rows)
 }
 
-/// Spin-glass baselines: single-spin Metropolis sweeps of the disordered-bond kernel on ±J and
-/// Gaussian bonds (the generic per-bond Metropolis beside it, same process), and exact
+/// Spin-glass baselines: single-spin Metropolis sweeps of the disordered-bond kernels on ±J and
+/// Gaussian bonds — one chain (the scalar sequential sweep, and the checkerboards that annealing
+/// and tempering use: multi-spin coded for ±J, vectorised `f32` otherwise), 64 replicas at once, and the generic per-bond Metropolis, all in
+/// the same process — and exact
 /// ground-state solve times of planar instances.
 /// Kernel rows and `(what, seconds)` solve times.
 pub type GlassBench = (Vec<Row>, Vec<(String, f64)>);
@@ -430,7 +432,35 @@ pub fn glass(sweeps: usize, repeats: usize) -> crate::error::Result<GlassBench> 
                 }
             },
         ));
+        {
+            use lso_physics::glass::checkerboard::Board;
+            use lso_physics::heisenberg::{Isa, LaneRng};
+            for isa in Isa::available() {
+                let board = Board::new(&model)?.with_isa(isa);
+                let lr = LaneRng::from_rng(&mut stream(4, tag("bench-glass"), 0));
+                let mut chain = board.chain(&s, lr);
+                let name = format!("one chain, checkerboard (f32, {isa:?}), {kind} bonds, T = 0.5");
+                rows.push(measure(&name, 1, n * sweeps as f64, repeats, || {
+                    for _ in 0..sweeps {
+                        chain.sweep(2.0);
+                    }
+                }));
+            }
+        }
         if kind == BondKind::Pm {
+            let board = lso_physics::glass::multispin::PmBoard::new(&model)?;
+            let mut chain = board.chain(&s, stream(5, tag("bench-glass"), 0));
+            rows.push(measure(
+                "one chain, multi-spin checkerboard (64 sites per word), pm bonds, T = 0.5",
+                1,
+                n * sweeps as f64,
+                repeats,
+                || {
+                    for _ in 0..sweeps {
+                        chain.sweep(2.0);
+                    }
+                },
+            ));
             let mut rr = stream(2, tag("bench-glass"), 0);
             let mut reps = lso_physics::glass::replicas::PmReplicas::new(&model, &mut rr)?;
             rows.push(measure(

@@ -8,7 +8,10 @@ pub mod planar;
 
 pub use instance::BondKind;
 pub mod baselines;
+pub mod chain;
+pub mod checkerboard;
 pub mod kernel;
+pub mod multispin;
 pub mod toroidal;
 
 use crate::{Boundary, Ising};

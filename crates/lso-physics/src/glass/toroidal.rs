@@ -3,7 +3,7 @@
 //! agreeing is evidence, not proof; callers must label the result as not exact.
 
 use super::baselines::{tempering, TemperingSettings};
-use super::kernel::Glass;
+use super::chain::Dynamics;
 use crate::rng::{stream, tag};
 use crate::{Ising, PhysicsError};
 use rayon::prelude::*;
@@ -30,7 +30,7 @@ pub fn best_of_tempering(
             "need at least one run of one sweep".into(),
         ));
     }
-    let g = Glass::new(model);
+    let g = Dynamics::new(model);
     let evaluations = sweeps.saturating_mul(cfg.replicas as u64);
     let results: Vec<Result<_, PhysicsError>> = (0..runs)
         .into_par_iter()

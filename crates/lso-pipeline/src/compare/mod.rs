@@ -15,7 +15,7 @@ pub use config::{CompareConfig, Family, Method};
 use crate::error::{fail, Result};
 use crate::groundstate::{self, GroundState, TorusSettings};
 use crate::rundir::{read_json, write_atomic, write_json};
-use lso_physics::glass::{baselines, instance, kernel::Glass, BondKind};
+use lso_physics::glass::{baselines, chain::Dynamics, instance, BondKind};
 use lso_physics::rng::{mix, stream, tag};
 use lso_physics::{Couplings, Fields, Ising, Lattice};
 use rayon::prelude::*;
@@ -159,7 +159,7 @@ fn ground_state(dir: &Path, inst: &Instance, cfg: &CompareConfig) -> Result<Grou
 }
 
 fn run_cell(inst: &Instance, m: Method, seed: usize, cfg: &CompareConfig, hash: &str) -> Result<Cell> {
-    let g = Glass::new(&inst.model);
+    let g = Dynamics::new(&inst.model);
     let mut rng = stream(mix(cfg.seed, tag(&inst.name), seed as u64), tag(m.name()), 0);
     let t0 = std::time::Instant::now();
     let a = match m {
