@@ -261,7 +261,7 @@ impl BoardChain<'_> {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: as above.
                 Isa::Avx2 => unsafe { self.half_avx2(c, beta) },
-                _ => self.half(c, beta),
+                _ => self.half_any(c, beta),
             }
             self.ghosts(c);
         }
@@ -279,13 +279,13 @@ impl BoardChain<'_> {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx2,fma")]
     fn half_avx512(&mut self, c: usize, beta: f32) {
-        self.half(c, beta)
+        self.half_any(c, beta)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     fn half_avx2(&mut self, c: usize, beta: f32) {
-        self.half(c, beta)
+        self.half_any(c, beta)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -303,7 +303,17 @@ impl BoardChain<'_> {
     /// Updates every slot of colour `c` (sites and the ghosts between them), reading only the
     /// other colour.
     #[inline(always)]
-    fn half(&mut self, c: usize, beta: f32) {
+    fn half_any(&mut self, c: usize, beta: f32) {
+        // Most instances have no field: a load and an add fewer per site.
+        if self.board.h64.is_some() {
+            self.half::<true>(c, beta)
+        } else {
+            self.half::<false>(c, beta)
+        }
+    }
+
+    #[inline(always)]
+    fn half<const FIELD: bool>(&mut self, c: usize, beta: f32) {
         let b = self.board;
         let [s0, s1] = &mut self.spins;
         let (mine, other) = if c == 0 { (s0, &*s1) } else { (s1, &*s0) };
@@ -311,9 +321,24 @@ impl BoardChain<'_> {
         for k in 0..b.chunks {
             let at = b.layout.row(0) + k * LANES;
             let u = self.rng.uniform();
-            let [up, down, west, mid, east] = b.layout.offsets(at).map(|o| lanes(other, o));
-            let [ju, jd, jw, jm, je] = [0, 1, 2, 3, 4].map(|d| lanes(&j[d], at));
-            let hf = lanes(&b.h32[c], at);
+            // Spelled out: `array::map` over references stays an out-of-line call here.
+            let [o_up, o_down, o_west, o_mid, o_east] = b.layout.offsets(at);
+            let (up, down, west, mid, east) = (
+                lanes(other, o_up),
+                lanes(other, o_down),
+                lanes(other, o_west),
+                lanes(other, o_mid),
+                lanes(other, o_east),
+            );
+            let (ju, jd, jw, jm, je) = (
+                lanes(&j[0], at),
+                lanes(&j[1], at),
+                lanes(&j[2], at),
+                lanes(&j[3], at),
+                lanes(&j[4], at),
+            );
+            let zero = [0.0f32; LANES];
+            let hf = if FIELD { lanes(&b.h32[c], at) } else { &zero };
             let s: &mut F = (&mut mine[at..at + LANES]).try_into().expect("a full chunk");
             for l in 0..LANES {
                 let field = je[l].mul_add(
