@@ -73,7 +73,23 @@ pub fn config_from_args(a: &IsingArgs) -> Result<IsingDataConfig> {
             sweeps_per_step: a.sweeps_per_step,
         },
     };
-    let mut c = Checker::new("invalid arguments");
+    // The data section's keys, as the flags that set them.
+    const FLAGS: &[(&str, &str)] = &[
+        ("lx/ly", "--size"),
+        ("samples", "--samples"),
+        ("p", "--p"),
+        ("temperatures", "--temperature"),
+        ("thin", "--thin"),
+        ("chains", "--chains"),
+        ("sampler", "--sampler"),
+        ("j", "--j"),
+        ("h", "--h"),
+        ("anneal", "--t-start/--t-end/--anneal-steps/--sweeps-per-step"),
+        ("anneal.sampler", "--sampler"),
+        ("burn_in/thin/samples", "--burn-in/--thin/--samples"),
+        ("anneal/samples", "--anneal-steps/--sweeps-per-step/--samples"),
+    ];
+    let mut c = Checker::new("invalid arguments").naming(FLAGS);
     cfg.check(&mut c, "");
     c.finish()?;
     Ok(cfg)

@@ -39,16 +39,25 @@ pub struct Adam {
 
 impl Adam {
     pub fn new(cfg: &AdamConfig, starts: Vec<Vec<f64>>) -> Result<Self, OptError> {
-        let ok = cfg.learning_rate > 0.0
-            && cfg.learning_rate.is_finite()
-            && (0.0..1.0).contains(&cfg.beta1)
-            && (0.0..1.0).contains(&cfg.beta2)
-            && cfg.epsilon > 0.0;
-        if !ok || starts.is_empty() {
-            return Err(OptError::Config(format!(
-                "adam needs lr > 0, betas in [0, 1), epsilon > 0 and a start point: {cfg:?}"
-            )));
-        }
+        crate::first_problem(vec![
+            (
+                !(cfg.learning_rate > 0.0 && cfg.learning_rate.is_finite()),
+                format!("learning_rate must be > 0, got {}", cfg.learning_rate),
+            ),
+            (
+                !(0.0..1.0).contains(&cfg.beta1),
+                format!("beta1 must be in [0, 1), got {}", cfg.beta1),
+            ),
+            (
+                !(0.0..1.0).contains(&cfg.beta2),
+                format!("beta2 must be in [0, 1), got {}", cfg.beta2),
+            ),
+            (
+                !(cfg.epsilon > 0.0),
+                format!("epsilon must be > 0, got {}", cfg.epsilon),
+            ),
+            (starts.is_empty(), "adam needs a start point".into()),
+        ])?;
         let zeros: Vec<Vec<f64>> = starts.iter().map(|p| vec![0.0; p.len()]).collect();
         Ok(Self {
             cfg: cfg.clone(),

@@ -64,11 +64,17 @@ pub struct CmaEs {
 
 impl CmaEs {
     pub fn new(cfg: &CmaEsConfig, start: Vec<f64>, seed: u64) -> Result<Self, OptError> {
-        if start.is_empty() || !(cfg.sigma > 0.0 && cfg.sigma.is_finite()) || !(cfg.restart_scale > 0.0) {
-            return Err(OptError::Config(format!(
-                "cma-es needs a start point, sigma > 0 and restart_scale > 0: {cfg:?}"
-            )));
-        }
+        crate::first_problem(vec![
+            (
+                !(cfg.sigma > 0.0 && cfg.sigma.is_finite()),
+                format!("sigma must be > 0, got {}", cfg.sigma),
+            ),
+            (
+                !(cfg.restart_scale > 0.0 && cfg.restart_scale.is_finite()),
+                format!("restart_scale must be > 0, got {}", cfg.restart_scale),
+            ),
+            (start.is_empty(), "cma-es needs a start point".into()),
+        ])?;
         if start.iter().any(|x| !x.is_finite()) {
             return Err(OptError::Config("cma-es start point is not finite".into()));
         }

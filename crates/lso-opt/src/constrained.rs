@@ -29,15 +29,20 @@ impl Default for Constraint {
 
 impl Constraint {
     pub fn validate(&self) -> Result<(), OptError> {
-        if self.radius.is_some_and(|r| !(r > 0.0 && r.is_finite()))
-            || !(self.penalty >= 0.0)
-            || !(self.prior_weight >= 0.0)
-        {
-            return Err(OptError::Config(format!(
-                "radius must be > 0, penalty and prior weight >= 0: {self:?}"
-            )));
-        }
-        Ok(())
+        crate::first_problem(vec![
+            (
+                self.radius.is_some_and(|r| !(r > 0.0 && r.is_finite())),
+                format!("radius must be > 0, got {:?}", self.radius.unwrap_or(0.0)),
+            ),
+            (
+                !(self.penalty >= 0.0 && self.penalty.is_finite()),
+                format!("penalty must be >= 0, got {}", self.penalty),
+            ),
+            (
+                !(self.prior_weight >= 0.0 && self.prior_weight.is_finite()),
+                format!("prior_weight must be >= 0, got {}", self.prior_weight),
+            ),
+        ])
     }
 
     /// The point actually evaluated: `z` itself inside the ball, its projection outside.

@@ -45,16 +45,28 @@ fn normal<R: Rng>(rng: &mut R) -> f64 {
 
 impl Genetic {
     pub fn new(cfg: &GeneticConfig, dim: usize, seed: u64) -> Result<Self, OptError> {
-        let ok = cfg.population >= 2
-            && dim >= 1
-            && cfg.selection_pressure >= 0.0
-            && (0.0..=1.0).contains(&cfg.mutation_rate)
-            && cfg.elite < cfg.population;
-        if !ok {
-            return Err(OptError::Config(format!(
-                "genetic algorithm needs population >= 2, elite < population, mutation rate in [0, 1]: {cfg:?}"
-            )));
-        }
+        crate::first_problem(vec![
+            (
+                cfg.population < 2,
+                format!("population must be at least 2, got {}", cfg.population),
+            ),
+            (
+                cfg.elite >= cfg.population,
+                format!("elite must be below population ({}), got {}", cfg.population, cfg.elite),
+            ),
+            (
+                !(cfg.selection_pressure >= 0.0 && cfg.selection_pressure.is_finite()),
+                format!("selection_pressure must be >= 0, got {}", cfg.selection_pressure),
+            ),
+            (
+                !(0.0..=1.0).contains(&cfg.mutation_rate),
+                format!("mutation_rate must be in [0, 1], got {}", cfg.mutation_rate),
+            ),
+            (
+                dim == 0,
+                "the genetic algorithm needs a latent dimension of at least 1".into(),
+            ),
+        ])?;
         let mut rng = crate::rng(seed);
         let population = (0..cfg.population)
             .map(|_| (0..dim).map(|_| normal(&mut rng)).collect())

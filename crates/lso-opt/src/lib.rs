@@ -40,6 +40,14 @@ pub use stochastic::{Stochastic, StochasticConfig};
 
 use thiserror::Error;
 
+/// The first failed `(bad, message)` check as a [`OptError::Config`] naming its setting.
+pub(crate) fn first_problem(checks: Vec<(bool, String)>) -> Result<(), OptError> {
+    match checks.into_iter().find(|(bad, _)| *bad) {
+        Some((_, m)) => Err(OptError::Config(m)),
+        None => Ok(()),
+    }
+}
+
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum OptError {
     #[error("invalid optimiser setting: {0}")]

@@ -47,17 +47,20 @@ pub struct Stochastic {
 
 impl Stochastic {
     pub fn new(cfg: &StochasticConfig, start: Vec<f64>, seed: u64) -> Result<Self, OptError> {
-        if start.is_empty()
-            || cfg.samples == 0
-            || !(cfg.learning_rate > 0.0)
-            || !(cfg.sigma > 0.0)
-            || cfg.gamma < 0.0
-            || cfg.gamma_every == 0
-        {
-            return Err(OptError::Config(format!(
-                "stochastic algorithm settings are invalid: {cfg:?}"
-            )));
-        }
+        crate::first_problem(vec![
+            (cfg.samples == 0, "samples must be at least 1, got 0".into()),
+            (
+                !(cfg.learning_rate > 0.0 && cfg.learning_rate.is_finite()),
+                format!("learning_rate must be > 0, got {}", cfg.learning_rate),
+            ),
+            (
+                !(cfg.sigma > 0.0 && cfg.sigma.is_finite()),
+                format!("sigma must be > 0, got {}", cfg.sigma),
+            ),
+            (!(cfg.gamma >= 0.0), format!("gamma must be >= 0, got {}", cfg.gamma)),
+            (cfg.gamma_every == 0, "gamma_every must be at least 1, got 0".into()),
+            (start.is_empty(), "the stochastic algorithm needs a start point".into()),
+        ])?;
         let d = start.len();
         Ok(Self {
             cfg: cfg.clone(),

@@ -92,6 +92,7 @@ impl From<image::ImageError> for Error {
 pub struct Checker<'a> {
     origin: &'a str,
     problems: Vec<String>,
+    names: &'a [(&'a str, &'a str)],
 }
 
 impl<'a> Checker<'a> {
@@ -99,10 +100,17 @@ impl<'a> Checker<'a> {
         Self {
             origin,
             problems: Vec::new(),
+            names: &[],
         }
+    }
+    /// Names keys as the user wrote them (command-line flags for a config built from flags).
+    pub fn naming(mut self, names: &'a [(&'a str, &'a str)]) -> Self {
+        self.names = names;
+        self
     }
     pub fn require(&mut self, ok: bool, key: &str, msg: impl FnOnce() -> String) {
         if !ok {
+            let key = self.names.iter().find(|(k, _)| *k == key).map_or(key, |(_, n)| *n);
             self.problems.push(format!("{}: {key} {}", self.origin, msg()));
         }
     }

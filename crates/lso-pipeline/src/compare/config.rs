@@ -93,7 +93,7 @@ impl Default for CompareConfig {
 
 impl CompareConfig {
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let cfg: Self = toml::from_str(text).map_err(|e| crate::error::fail!("{origin}: {}", e.message()))?;
+        let cfg: Self = crate::config::from_toml(text, origin)?;
         let mut c = Checker::new(origin);
         c.require(!cfg.families.is_empty(), "families", || {
             "needs at least one family".into()
@@ -151,5 +151,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("x.toml"), "{err}");
+        // A bad value is a usage error (exit 2), named by line and key.
+        let err = CompareConfig::parse("seed = 1\nseeds = \"x\"", "x.toml").unwrap_err();
+        assert!(err.is_usage(), "{err}");
+        assert!(err.to_string().starts_with("x.toml: line 2, key seeds: "), "{err}");
     }
 }

@@ -40,13 +40,43 @@ pub fn read_text(path: &std::path::Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| usage(format!("{}: cannot read config: {e}", path.display())))
 }
 
-/// Parses a config text, with toml's multi-line message kept on one line, naming the file.
+/// Parses a config text, with toml's multi-line message kept on one line, naming the file and
+/// where in it the problem is (line and key).
 pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
-    toml::from_str(text).map_err(|e| {
-        let msg = e.message().replace('\n', " ");
-        let at = e.span().map(|s| format!(" (at byte {})", s.start)).unwrap_or_default();
-        usage(format!("{origin}: {msg}{at}"))
-    })
+    toml::from_str(text).map_err(|e| usage(toml_message(&e, text, origin)))
+}
+
+/// `origin: line N, key a.b: message` for a toml error.
+pub fn toml_message(e: &toml::de::Error, text: &str, origin: &str) -> String {
+    let msg = e.message().replace('\n', " ");
+    match e.span() {
+        Some(s) => format!("{origin}: {}: {msg}", locate(text, s.start)),
+        None => format!("{origin}: {msg}"),
+    }
+}
+
+/// `line N` of byte `at`, with the dotted key written on that line (under its table header)
+/// when the line holds one: serde's messages name the value's type, not its key.
+fn locate(text: &str, at: usize) -> String {
+    let at = at.min(text.len());
+    let before = &text[..at];
+    let line_no = before.matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("");
+    let table = before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    match (table, key) {
+        (Some(t), Some(k)) => format!("line {line_no}, key {t}.{k}"),
+        (None, Some(k)) => format!("line {line_no}, key {k}"),
+        _ => format!("line {line_no}"),
+    }
 }
 
 /// A stable 64-bit hash of a serialisable value (FNV-1a over its JSON), used to tell whether a
@@ -54,4 +84,34 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Re
 pub fn hash_of<T: serde::Serialize>(value: &T) -> String {
     let json = serde_json::to_string(value).expect("config serialises");
     format!("{:016x}", lso_physics::rng::tag(&json))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_errors_name_line_and_key() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Data {
+            lx: usize,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Doc {
+            seed: u64,
+            data: Data,
+        }
+        let e = from_toml::<Doc>("seed = 1\n\n[data]\nlx = \"ten\"\n", "run.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("run.toml: line 4, key data.lx: invalid type"), "{e}");
+        let e = from_toml::<Doc>("seed = -1\n[data]\nlx = 3\n", "run.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("run.toml: line 1, key seed: "), "{e}");
+        let e = from_toml::<Doc>("seed = [\n", "run.toml").unwrap_err().to_string();
+        assert!(e.starts_with("run.toml: line "), "{e}");
+    }
 }

@@ -42,20 +42,55 @@ impl<'de, P: DeserializeOwned + SearchDefaults> Deserialize<'de> for Optimise<P>
                 shared.insert(key.to_string(), v);
             }
         }
-        let msg = |e: toml::de::Error| D::Error::custom(e.message().replace('\n', " "));
-        let search = toml::Value::Table(shared).try_into().map_err(msg)?;
+        // Errors from a re-parsed table carry no position: name the key whose value they quote.
+        let named = |m: String, t: &toml::Table| match culprit(&m, t) {
+            Some(k) => format!("optimise.{k}: {m}"),
+            None => m,
+        };
+        let search = toml::Value::Table(shared.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| D::Error::custom(named(e.message().replace('\n', " "), &shared)))?;
         // The problem's part names only its own keys as expected; name the shared ones too.
         let shared_keys: Vec<String> = SearchConfig::KEYS.iter().map(|k| format!("`{k}`")).collect();
-        let problem = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| {
-            let m = e.message().replace('\n', " ");
-            D::Error::custom(m.replacen(
-                "expected one of ",
-                &format!("expected one of {}, ", shared_keys.join(", ")),
-                1,
-            ))
-        })?;
+        let problem = toml::Value::Table(table.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                let m = e.message().replace('\n', " ");
+                let m = if m.starts_with("unknown field") {
+                    m.replacen(
+                        "expected one of ",
+                        &format!("expected one of {}, ", shared_keys.join(", ")),
+                        1,
+                    )
+                } else {
+                    m
+                };
+                D::Error::custom(named(m, &table))
+            })?;
         Ok(Self { search, problem })
     }
+}
+
+/// The key of `t` whose value holds the first backquoted token of a serde message (`unknown
+/// variant `sgd``, `invalid value: integer `-1``), searching nested tables too.
+fn culprit(message: &str, t: &toml::Table) -> Option<String> {
+    let token = message.split('`').nth(1)?;
+    for (k, v) in t {
+        match v {
+            toml::Value::Table(inner) => {
+                if let Some(sub) = culprit(message, inner) {
+                    return Some(format!("{k}.{sub}"));
+                }
+            }
+            toml::Value::String(s) if s == token => return Some(k.clone()),
+            toml::Value::Array(a) if a.iter().any(|x| x.as_str() == Some(token) || x.to_string() == token) => {
+                return Some(k.clone())
+            }
+            other if other.to_string() == token => return Some(k.clone()),
+            _ => {}
+        }
+    }
+    None
 }
 
 impl<P: Serialize> Serialize for Optimise<P> {

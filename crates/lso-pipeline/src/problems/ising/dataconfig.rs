@@ -136,35 +136,33 @@ impl IsingDataConfig {
             };
             c.require(false, &key(k), || format!("is too much work: {m}"));
         }
-        match self.source {
-            Source::Biased => {
-                c.require(!self.p.is_empty(), &key("p"), || {
-                    "needs at least one probability".into()
-                });
-                for &p in &self.p {
-                    c.require((0.0..=1.0).contains(&p), &key("p"), || {
-                        format!("must be in [0, 1], got {p}")
-                    });
-                }
-            }
-            Source::Mc => {
-                c.require(!self.temperatures.is_empty(), &key("temperatures"), || {
-                    "needs at least one temperature".into()
-                });
-                for &t in &self.temperatures {
-                    c.require(t.is_finite() && t > 0.0, &key("temperatures"), || {
-                        format!("must be > 0, got {t}")
-                    });
-                }
-                c.require(self.thin >= 1, &key("thin"), || "must be at least 1".into());
-                c.require(self.chains >= 1, &key("chains"), || "must be at least 1".into());
-                let wolff_ok = self.sampler != SamplerKind::Wolff
-                    || (self.disorder == Disorder::None && self.couplings.is_none() && self.j > 0.0 && self.h == 0.0);
-                c.require(wolff_ok, &key("sampler"), || {
-                    "wolff needs a uniform ferromagnet (j > 0, h = 0, no disorder)".into()
-                });
-            }
-            Source::Anneal => self.anneal.check(c, &key("anneal")),
+        // Every value is checked whichever source uses it: a bad setting in a section the run
+        // ignores today is still a mistake, and would surface when the source changes.
+        c.require(!self.p.is_empty(), &key("p"), || {
+            "needs at least one probability".into()
+        });
+        for &p in &self.p {
+            c.require((0.0..=1.0).contains(&p), &key("p"), || {
+                format!("must be in [0, 1], got {p}")
+            });
+        }
+        c.require(!self.temperatures.is_empty(), &key("temperatures"), || {
+            "needs at least one temperature".into()
+        });
+        for &t in &self.temperatures {
+            c.require(t.is_finite() && t > 0.0, &key("temperatures"), || {
+                format!("must be > 0, got {t}")
+            });
+        }
+        c.require(self.thin >= 1, &key("thin"), || "must be at least 1".into());
+        c.require(self.chains >= 1, &key("chains"), || "must be at least 1".into());
+        self.anneal.check(c, &key("anneal"));
+        if self.source == Source::Mc {
+            let wolff_ok = self.sampler != SamplerKind::Wolff
+                || (self.disorder == Disorder::None && self.couplings.is_none() && self.j > 0.0 && self.h == 0.0);
+            c.require(wolff_ok, &key("sampler"), || {
+                "wolff needs a uniform ferromagnet (j > 0, h = 0, no disorder)".into()
+            });
         }
     }
 }
