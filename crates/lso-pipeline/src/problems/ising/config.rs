@@ -200,7 +200,11 @@ mod tests {
         let err = IsingRunConfig::parse(&format!("{DEFAULT_TOML}\nbogus = 1\n"), "x.toml")
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("x.toml: unknown field `bogus`"), "{err}");
+        // Appended text belongs to the last table, which the message names with the line.
+        assert!(
+            err.starts_with("x.toml: line ") && err.contains(", key control.anneal.bogus: unknown field `bogus`"),
+            "{err}"
+        );
         let text = DEFAULT_TOML.replace("objective = \"surrogate\"", "objective = \"hard\"");
         let err = IsingRunConfig::parse(&text, "x.toml").unwrap_err().to_string();
         assert!(
