@@ -197,6 +197,11 @@ fn compare_resumes_and_three_merged_shards_equal_one_run() {
     );
     assert_eq!(v["ground_states"]["ferro-6-0"]["exact"], true);
     assert_eq!(v["ground_states"]["pm-6-0"]["exact"], true);
+    // Annealing and tempering ran on the fast kernels: bits for ±J and the ferromagnet, f32
+    // lanes for Gaussian bonds (6×6 has even sides).
+    assert_eq!(v["sweep_kernels"]["pm-6-0"], "multi-spin");
+    assert_eq!(v["sweep_kernels"]["ferro-6-0"], "multi-spin");
+    assert_eq!(v["sweep_kernels"]["gaussian-6-0"], "checkerboard");
     let rows = v["summary"]["rows"].as_array().unwrap();
     for r in rows {
         // Null where a method had nothing within the budget (latent methods paying for data).

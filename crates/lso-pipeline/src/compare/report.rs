@@ -137,6 +137,19 @@ pub fn table(s: &Summary) -> String {
 
 /// Writes `compare.json`, `table.txt` and `report.html` (with its figures) into `dir`.
 pub fn write_report(c: &Collected, s: &Summary, dir: &Path) -> Result<()> {
+    // Which sweep annealing and tempering ran on, per instance (wall times depend on it).
+    let kernels: std::collections::BTreeMap<String, &str> = super::instances(&c.cfg)?
+        .iter()
+        .map(|i| {
+            (
+                i.name.clone(),
+                lso_physics::glass::chain::Dynamics::new(&i.model).kernel().name(),
+            )
+        })
+        .collect();
+    let mut used: Vec<&str> = kernels.values().copied().collect();
+    used.sort_unstable();
+    used.dedup();
     crate::rundir::write_json(
         &dir.join("compare.json"),
         &serde_json::json!({
@@ -146,6 +159,7 @@ pub fn write_report(c: &Collected, s: &Summary, dir: &Path) -> Result<()> {
             "evaluation_unit": "one energy evaluation = one sweep of one configuration (Monte Carlo, greedy) or one random configuration",
             "summary": s,
             "ground_states": c.ground,
+            "sweep_kernels": kernels,
         }),
     )?;
     let text = table(s);
@@ -155,10 +169,11 @@ pub fn write_report(c: &Collected, s: &Summary, dir: &Path) -> Result<()> {
     let mut page = Page::new("lso compare: where does each method reach the ground state?");
     page.note(&format!(
         "{} cells ({} missing). Every energy is measured against the instance's exact ground state (planar matching){}. \
-Budgets count true energy evaluations: one sweep of one configuration, or one random configuration.",
+Budgets count true energy evaluations: one sweep of one configuration, or one random configuration. Annealing and tempering sweep one chain on the fastest kernel each instance allows ({}; per instance in compare.json).",
         s.cells,
         s.missing_cells,
-        if s.inexact_instances.is_empty() { String::new() } else { format!("; best-known only for {}", s.inexact_instances.join(", ")) }
+        if s.inexact_instances.is_empty() { String::new() } else { format!("; best-known only for {}", s.inexact_instances.join(", ")) },
+        used.join(", ")
     ));
     page.pre("Largest size, largest budget", &text);
     let size = s.rows.iter().map(|r| r.size).max().unwrap_or(0);
