@@ -405,7 +405,6 @@ impl BoardChain<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exact;
     use crate::glass::instance::{random, BondKind};
     use crate::rng::{stream, tag};
     use crate::{Couplings, Fields, Lattice};
@@ -454,29 +453,16 @@ mod tests {
         ];
         for (k, &(lx, ly, bnd, kind, beta)) in cases.iter().enumerate() {
             let m = random(lx, ly, bnd, kind, 7 + k as u64).unwrap();
-            let n = (lx * ly) as f64;
-            let ex = exact::moments(&m, beta).unwrap();
             let board = Board::new(&m).unwrap();
             let mut ch = board.chain(
                 &random_spins(lx * ly, k as u64),
                 LaneRng::from_rng(&mut stream(2, tag("board-test"), k as u64)),
             );
-            for _ in 0..500 {
-                ch.sweep(beta);
-            }
-            let samples = 200_000;
-            let mut sum = 0.0;
-            for _ in 0..samples {
-                ch.sweep(beta);
-                sum += ch.energy();
-            }
-            let mean = sum / samples as f64 / n;
-            let se = (ex.energy_variance / n).sqrt() / (samples as f64 / 4.0).sqrt();
-            assert!(
-                (mean - ex.energy).abs() < 4.0 * se + 1e-4,
-                "{lx}x{ly} {bnd} {kind}: {mean} vs {} (se {se})",
-                ex.energy
-            );
+            let label = format!("{lx}x{ly} {bnd} {kind}");
+            crate::glass::assert_samples_boltzmann(&m, beta, &label, |b| {
+                ch.sweep(b);
+                ch.energy()
+            });
         }
     }
 

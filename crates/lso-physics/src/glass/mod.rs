@@ -36,3 +36,25 @@ pub fn reference_ground_state(model: &Ising) -> Option<f64> {
 }
 pub mod lanes;
 pub mod replicas;
+
+/// Test support: one chain's mean energy per spin against exact enumeration at `beta`, after
+/// 500 sweeps of burn-in, over 200,000 sweeps (`sweep` runs one and returns the energy). Sweeps 4
+/// apart are close to independent on the small lattices used, so the standard error allows for
+/// correlation with sd / √(samples / 4); passes within 4σ.
+#[cfg(test)]
+pub(crate) fn assert_samples_boltzmann(model: &Ising, beta: f64, label: &str, mut sweep: impl FnMut(f64) -> f64) {
+    let n = model.sites() as f64;
+    let ex = crate::exact::moments(model, beta).unwrap();
+    for _ in 0..500 {
+        sweep(beta);
+    }
+    let samples = 200_000;
+    let sum: f64 = (0..samples).map(|_| sweep(beta)).sum();
+    let mean = sum / samples as f64 / n;
+    let se = (ex.energy_variance / n).sqrt() / (samples as f64 / 4.0).sqrt();
+    assert!(
+        (mean - ex.energy).abs() < 4.0 * se + 1e-4,
+        "{label}: {mean} vs {} (se {se})",
+        ex.energy
+    );
+}

@@ -416,7 +416,6 @@ impl PmChain<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exact;
     use crate::glass::instance::{random, BondKind};
     use crate::rng::{stream, tag};
     use crate::{Boundary, Couplings, Fields, Lattice};
@@ -469,26 +468,13 @@ mod tests {
                 Couplings::Uniform(_) => unreachable!("a glass has per-bond couplings"),
             };
             let m = Ising::new(g.lattice().clone(), Couplings::PerBond(js), Fields::Uniform(0.0)).unwrap();
-            let n = (lx * ly) as f64;
-            let ex = exact::moments(&m, beta).unwrap();
             let board = PmBoard::new(&m).unwrap();
             let mut ch = board.chain(&random_spins(lx * ly, k as u64), SimRng::seed_from_u64(k as u64));
-            for _ in 0..500 {
-                ch.sweep(beta);
-            }
-            let samples = 200_000;
-            let mut sum = 0.0;
-            for _ in 0..samples {
-                ch.sweep(beta);
-                sum += ch.energy();
-            }
-            let mean = sum / samples as f64 / n;
-            let se = (ex.energy_variance / n).sqrt() / (samples as f64 / 4.0).sqrt();
-            assert!(
-                (mean - ex.energy).abs() < 4.0 * se + 1e-4,
-                "{lx}x{ly} {bnd} |J| = {scale}: {mean} vs {} (se {se})",
-                ex.energy
-            );
+            let label = format!("{lx}x{ly} {bnd} |J| = {scale}");
+            crate::glass::assert_samples_boltzmann(&m, beta, &label, |b| {
+                ch.sweep(b);
+                ch.energy()
+            });
         }
     }
 
