@@ -6,6 +6,7 @@
 //! Annealing and tempering run their chains on the instance's fastest kernel ([`Dynamics`]).
 
 use super::chain::Dynamics;
+use super::random_spins;
 use crate::rng::SimRng;
 use crate::{PhysicsError, Schedule, ScheduleKind, ScheduleVariable};
 use rand::Rng;
@@ -54,10 +55,6 @@ impl Default for TemperingSettings {
             replicas: 16,
         }
     }
-}
-
-fn random_spins(n: usize, rng: &mut SimRng) -> Vec<i8> {
-    (0..n).map(|_| if rng.random::<bool>() { 1 } else { -1 }).collect()
 }
 
 fn check_budgets(budgets: &[u64]) -> Result<(), PhysicsError> {

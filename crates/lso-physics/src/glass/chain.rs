@@ -24,6 +24,17 @@ pub enum Kernel {
 }
 
 impl Kernel {
+    /// The fastest kernel `model` supports (decided without building it).
+    pub fn for_model(model: &Ising) -> Self {
+        if PmBoard::supports(model) {
+            Kernel::MultiSpin
+        } else if Board::supports(model) {
+            Kernel::Checkerboard
+        } else {
+            Kernel::Scalar
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Kernel::Scalar => "scalar",
@@ -51,14 +62,7 @@ enum Fast {
 impl Dynamics {
     /// The fastest kernel this instance supports.
     pub fn new(model: &Ising) -> Self {
-        let kernel = if PmBoard::supports(model) {
-            Kernel::MultiSpin
-        } else if Board::supports(model) {
-            Kernel::Checkerboard
-        } else {
-            Kernel::Scalar
-        };
-        Self::with_kernel(model, kernel).expect("a supported kernel")
+        Self::with_kernel(model, Kernel::for_model(model)).expect("a supported kernel")
     }
 
     pub fn with_kernel(model: &Ising, kernel: Kernel) -> Result<Self, PhysicsError> {
@@ -91,9 +95,7 @@ impl Dynamics {
     /// A chain from uniformly random spins drawn from `rng`, with its own generator seeded
     /// from `rng`.
     pub fn chain(&self, rng: &mut SimRng) -> Chain<'_> {
-        let s: Vec<i8> = (0..self.sites())
-            .map(|_| if rng.random::<bool>() { 1 } else { -1 })
-            .collect();
+        let s = super::random_spins(self.sites(), rng);
         match &self.fast {
             Fast::Board(b) => Chain::Board(Box::new(b.chain(&s, LaneRng::from_rng(rng)))),
             Fast::Pm(b) => Chain::Pm(b.chain(&s, SimRng::seed_from_u64(rng.random()))),

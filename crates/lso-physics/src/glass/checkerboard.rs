@@ -408,11 +408,9 @@ mod tests {
     use crate::glass::instance::{random, BondKind};
     use crate::rng::{stream, tag};
     use crate::{Couplings, Fields, Lattice};
-    use rand::Rng;
 
     fn random_spins(n: usize, seed: u64) -> Vec<i8> {
-        let mut rng = stream(seed, tag("board-test"), 0);
-        (0..n).map(|_| if rng.random::<bool>() { 1 } else { -1 }).collect()
+        crate::glass::random_spins(n, &mut stream(seed, tag("board-test"), 0))
     }
 
     #[test]

@@ -15,6 +15,12 @@ pub mod multispin;
 pub mod toroidal;
 
 use crate::{Boundary, Ising};
+use rand::Rng;
+
+/// Uniformly random ±1 spins: the start of every direct baseline and chain.
+pub(crate) fn random_spins<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<i8> {
+    (0..n).map(|_| if rng.random::<bool>() { 1 } else { -1 }).collect()
+}
 
 /// Largest planar instance whose ground state is computed on the fly as a reference (64²: well
 /// under a second); larger ones go through `lso groundstate`.

@@ -419,11 +419,10 @@ mod tests {
     use crate::glass::instance::{random, BondKind};
     use crate::rng::{stream, tag};
     use crate::{Boundary, Couplings, Fields, Lattice};
-    use rand::{Rng, SeedableRng};
+    use rand::SeedableRng;
 
     fn random_spins(n: usize, seed: u64) -> Vec<i8> {
-        let mut rng = stream(seed, tag("pm-board-test"), 0);
-        (0..n).map(|_| if rng.random::<bool>() { 1 } else { -1 }).collect()
+        crate::glass::random_spins(n, &mut stream(seed, tag("pm-board-test"), 0))
     }
 
     #[test]

@@ -143,7 +143,7 @@ pub fn write_report(c: &Collected, s: &Summary, dir: &Path) -> Result<()> {
         .map(|i| {
             (
                 i.name.clone(),
-                lso_physics::glass::chain::Dynamics::new(&i.model).kernel().name(),
+                lso_physics::glass::chain::Kernel::for_model(&i.model).name(),
             )
         })
         .collect();
