@@ -3,9 +3,11 @@
 //! `H = −J Σ_⟨ij⟩ S_i·S_j − Σ_⟨ij⟩ D_ij·(S_i × S_j) − K Σ_i (S_i^z)² − B Σ_i S_i^z`
 //!
 //! with unit spins `S_i`, each bond once, oriented from site `i` to its `+x` or `+y` neighbour
-//! `j` (unit vector `r̂_ij`). Interfacial (Néel) DMI has `D_ij = D ẑ × r̂_ij`, bulk (Bloch) DMI
-//! `D_ij = D r̂_ij`. With Néel DMI and `D > 0`, the cycloid `S(x) = (sin qx, 0, cos qx)` has
-//! energy `−J(1 + cos q) − D sin q` per spin, lowest at `q = atan(D/J)`.
+//! `j` (unit vector `r̂_ij`). Interfacial (Néel) DMI has `D_ij = D r̂_ij × ẑ`, bulk (Bloch) DMI
+//! `D_ij = D r̂_ij`: the conventions of Spirit (`dm_chirality` 2 and 1), so a `D` means the
+//! same chirality in both codes (`tests/spirit/` holds energies Spirit computed). With Néel DMI
+//! and `D > 0`, the cycloid `S(x) = (−sin qx, 0, cos qx)` has energy `−J(1 + cos q) − D sin q`
+//! per spin, lowest at `q = atan(D/J)`.
 //!
 //! The topological index `W` follows Berg and Lüscher: each plaquette is cut into two triangles
 //! whose signed solid angles `Ω = 2 atan2(S₁·(S₂×S₃), 1 + S₁·S₂ + S₂·S₃ + S₃·S₁)` sum to
@@ -14,6 +16,7 @@
 
 mod checkerboard;
 pub mod lanes;
+pub mod relax;
 
 pub use checkerboard::{Checkerboard, Isa};
 pub use lanes::LaneRng;
@@ -29,10 +32,10 @@ pub type Spin = [f64; 3];
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Dmi {
-    /// Interfacial: `D_ij = D ẑ × r̂_ij` (cycloids, Néel skyrmions).
+    /// Interfacial: `D_ij = D r̂_ij × ẑ` (cycloids, Néel skyrmions), Spirit's `dm_chirality 2`.
     #[default]
     Neel,
-    /// Bulk: `D_ij = D r̂_ij` (helices, Bloch skyrmions).
+    /// Bulk: `D_ij = D r̂_ij` (helices, Bloch skyrmions), Spirit's `dm_chirality 1`.
     Bloch,
 }
 
@@ -87,7 +90,7 @@ impl Heisenberg {
     pub fn dm_vector(&self, dir: usize) -> Spin {
         let r = if dir == 0 { [1.0, 0.0, 0.0] } else { [0.0, 1.0, 0.0] };
         let v = match self.dmi {
-            Dmi::Neel => cross([0.0, 0.0, 1.0], r),
+            Dmi::Neel => cross(r, [0.0, 0.0, 1.0]),
             Dmi::Bloch => r,
         };
         [self.d * v[0], self.d * v[1], self.d * v[2]]
@@ -476,7 +479,7 @@ mod tests {
             let s: Vec<Spin> = (0..l * l)
                 .map(|i| {
                     let a = q * (i % l) as f64;
-                    [a.sin(), 0.0, a.cos()]
+                    [-a.sin(), 0.0, a.cos()]
                 })
                 .collect();
             let per_spin = m.energy(&s) / (l * l) as f64;
