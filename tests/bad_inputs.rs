@@ -187,6 +187,109 @@ fn image_cases() -> Vec<Case> {
     ]
 }
 
+/// A valid 2×2 OVF 2.0 text file of up spins, to be broken one way at a time.
+fn ovf_text() -> String {
+    let mut s = String::from(
+        "# OOMMF OVF 2.0\n# Segment count: 1\n# Begin: Segment\n# Begin: Header\n# meshtype: rectangular\n\
+         # valuedim: 3\n# xnodes: 2\n# ynodes: 2\n# znodes: 1\n# End: Header\n# Begin: Data Text\n",
+    );
+    for _ in 0..4 {
+        s.push_str("0 0 1\n");
+    }
+    s + "# End: Data Text\n# End: Segment\n"
+}
+
+fn ovf_cases() -> Vec<Case> {
+    let good = ovf_text();
+    let binary = |width: usize, check: &[u8]| {
+        let mut b = good.replace("Data Text", &format!("Data Binary {width}")).into_bytes();
+        let at = b.windows(5).position(|w| w == b"0 0 1").unwrap();
+        let end = b.windows(9).position(|w| w == b"# End: Da").unwrap();
+        let mut block = check.to_vec();
+        block.extend(std::iter::repeat_n(0u8, 12 * width));
+        block.push(b'\n');
+        b.splice(at..end, block);
+        b
+    };
+    let broken: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("not ovf", b"# hello\n0 0 1\n".to_vec(), "not an OVF file"),
+        ("3-D", good.replace("znodes: 1", "znodes: 2").into_bytes(), "znodes = 2"),
+        (
+            "scalar field",
+            good.replace("valuedim: 3", "valuedim: 1").into_bytes(),
+            "valuedim = 1",
+        ),
+        ("no xnodes", good.replace("# xnodes: 2\n", "").into_bytes(), "no xnodes"),
+        (
+            "bad number",
+            good.replacen("0 0 1", "0 zero 1", 1).into_bytes(),
+            "\"zero\" is not a number",
+        ),
+        (
+            "too few values",
+            good.replacen("0 0 1\n", "", 1).into_bytes(),
+            "holds 9 values",
+        ),
+        (
+            "too many values",
+            good.replacen("0 0 1\n", "0 0 1 0\n", 1).into_bytes(),
+            "more than the 12 values",
+        ),
+        (
+            "no end",
+            good.replace("# End: Data Text\n", "").into_bytes(),
+            "no \"# End: Data Text\"",
+        ),
+        (
+            "huge mesh",
+            good.replace("xnodes: 2", "xnodes: 4000000000").into_bytes(),
+            "promises",
+        ),
+        ("big-endian b4", binary(4, &1_234_567f32.to_be_bytes()), "check value"),
+        ("wrong check b8", binary(8, &1.0f64.to_le_bytes()), "check value"),
+        (
+            "cut b8",
+            {
+                let b = binary(8, &123_456_789_012_345f64.to_le_bytes());
+                b[..b.len() - 50].to_vec()
+            },
+            "truncated",
+        ),
+        (
+            "zero spins",
+            binary(4, &1_234_567f32.to_le_bytes()),
+            "spin 0 has length 0",
+        ),
+        (
+            "long spins",
+            good.replace("0 0 1", "0 0 2").into_bytes(),
+            "spin 0 has length 2",
+        ),
+        (
+            "irregular",
+            good.replace("rectangular", "irregular").into_bytes(),
+            "irregular",
+        ),
+        ("empty .ovf", Vec::new(), "not an OVF file"),
+    ];
+    let mut v = Vec::new();
+    for (name, bytes, problem) in broken {
+        for cmd in [
+            vec!["render", "s.ovf", "--out", "out.png"],
+            vec!["export", "s.ovf", "--npy", "--out", "out"],
+        ] {
+            v.push(case(
+                &format!("ovf {name} ({})", cmd[0]),
+                vec![("s.ovf", bytes.clone())],
+                &cmd,
+                1,
+                &["s.ovf", problem],
+            ));
+        }
+    }
+    v
+}
+
 fn couplings_cases() -> Vec<Case> {
     fn gs(f: &str) -> Vec<&str> {
         vec!["groundstate", "--couplings", f, "--boundary", "open", "--out", "out"]
@@ -545,6 +648,7 @@ fn every_bad_input_gets_a_clean_error_naming_what_is_wrong() {
     let default = String::from_utf8(default.stdout).unwrap();
     let mut cases = spin_cases();
     cases.extend(image_cases());
+    cases.extend(ovf_cases());
     cases.extend(couplings_cases());
     cases.extend(config_cases(&default));
     cases.extend(flag_cases());

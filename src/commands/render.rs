@@ -49,14 +49,6 @@ fn render_vectors(a: &RenderArgs) -> Result<()> {
     Ok(())
 }
 
-/// Vector spin files are 4-D, `(M, Ly, Lx, 3)`; a 3-D array is a stack of Ising grids.
-fn is_vector_file(path: &std::path::Path) -> bool {
-    std::fs::read(path)
-        .ok()
-        .and_then(|b| lso_physics::npy::decode(&b).ok())
-        .is_some_and(|a| a.shape.len() == 4 && a.shape[3] == 3)
-}
-
 pub fn run(a: RenderArgs) -> Result<()> {
     let png = a.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
     if !png {
@@ -69,7 +61,7 @@ pub fn run(a: RenderArgs) -> Result<()> {
     if a.scale == Some(0) || a.cols == Some(0) {
         return Err(usage("--scale and --cols must be at least 1"));
     }
-    if is_vector_file(&a.file) {
+    if lso_pipeline::problems::chiral::data::holds_vectors(&a.file) {
         return render_vectors(&a);
     }
     let set = load_spin_set(&a.file)?;

@@ -28,6 +28,9 @@ pub enum PhysicsError {
     Data(String),
     #[error("{sampler} needs {needs}")]
     Unsupported { sampler: &'static str, needs: &'static str },
+    /// A malformed or unsupported OVF file.
+    #[error("OVF: {0}")]
+    Ovf(String),
     #[error("not an .npy file: {0}")]
     NotNpy(String),
     #[error("truncated .npy: header promises {expected} bytes of data, file holds {found}")]

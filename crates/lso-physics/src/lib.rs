@@ -43,6 +43,7 @@ pub mod lattice;
 pub mod msc;
 pub mod npy;
 pub mod onsager;
+pub mod ovf;
 pub mod rng;
 pub mod sampler;
 pub mod shapes;

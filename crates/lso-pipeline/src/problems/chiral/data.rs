@@ -192,11 +192,54 @@ pub fn write(
     )
 }
 
-/// Reads `(M, Ly, Lx, 3)` or `(Ly, Lx, 3)` float arrays of unit vectors; spins whose length is
-/// off by more than 1e-3 are refused (renormalising would hide a broken file).
+/// Whether `path` holds OVF rather than `.npy`: by its first bytes, or by its name when those
+/// are neither format's (so a broken `.ovf` gets the OVF reader's message).
+pub fn is_ovf(path: &Path, bytes: &[u8]) -> bool {
+    if bytes.starts_with(b"\x93NUMPY") {
+        return false;
+    }
+    bytes.starts_with(b"# OOMMF")
+        || path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ["ovf", "omf", "ohf"].contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Whether `path` holds vector spins (OVF, or a 4-D `.npy` ending in 3) rather than Ising grids.
+pub fn holds_vectors(path: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(path) else { return false };
+    is_ovf(path, &bytes) || npy::decode(&bytes).is_ok_and(|a| a.shape.len() == 4 && a.shape[3] == 3)
+}
+
+/// Reads vector spins: float `.npy` of shape `(M, Ly, Lx, 3)` or `(Ly, Lx, 3)`, or an OVF 1.0/2.0
+/// file (text or binary, every segment a configuration, as OOMMF, MuMax3 and Spirit write them).
+/// Spins whose length is off by more than 1e-3 are refused (renormalising would hide a broken file).
 pub fn load(path: &Path) -> Result<ChiralSet> {
     let bytes = std::fs::read(path).map_err(|e| fail!("{}: cannot read: {e}", path.display()))?;
-    let a = npy::decode(&bytes).map_err(|e| fail!("{}: {e}", path.display()))?;
+    let set = if is_ovf(path, &bytes) {
+        let f = lso_physics::ovf::decode(&bytes).map_err(|e| fail!("{}: {e}", path.display()))?;
+        ChiralSet {
+            lx: f.nx,
+            ly: f.ny,
+            spins: f.spins,
+        }
+    } else {
+        load_npy(path, &bytes)?
+    };
+    for (i, s) in set.spins.iter().enumerate() {
+        let norm = heisenberg::dot(*s, *s).sqrt();
+        if !norm.is_finite() || (norm - 1.0).abs() > 1e-3 {
+            return Err(fail!(
+                "{}: spin {i} has length {norm} (expected unit vectors)",
+                path.display()
+            ));
+        }
+    }
+    Ok(set)
+}
+
+fn load_npy(path: &Path, bytes: &[u8]) -> Result<ChiralSet> {
+    let a = npy::decode(bytes).map_err(|e| fail!("{}: {e}", path.display()))?;
     let (ly, lx) = match a.shape[..] {
         [m, ly, lx, 3] if m > 0 && ly > 0 && lx > 0 => (ly, lx),
         [ly, lx, 3] if ly > 0 && lx > 0 => (ly, lx),
@@ -220,57 +263,10 @@ pub fn load(path: &Path) -> Result<ChiralSet> {
         }
     };
     let spins: Vec<Spin> = values.chunks(3).map(|c| [c[0], c[1], c[2]]).collect();
-    for (i, s) in spins.iter().enumerate() {
-        let norm = heisenberg::dot(*s, *s).sqrt();
-        if !norm.is_finite() || (norm - 1.0).abs() > 1e-3 {
-            return Err(fail!(
-                "{}: spin {i} has length {norm} (expected unit vectors)",
-                path.display()
-            ));
-        }
-    }
     Ok(ChiralSet { lx, ly, spins })
 }
 
-/// One configuration in OVF 2.0 text form (x fastest, then y; one layer in z).
-pub fn ovf(set: &ChiralSet, k: usize, title: &str) -> String {
-    let mut s = String::new();
-    let header = [
-        "# OOMMF OVF 2.0".to_string(),
-        "# Segment count: 1".into(),
-        "# Begin: Segment".into(),
-        "# Begin: Header".into(),
-        format!("# Title: {title}"),
-        "# meshtype: rectangular".into(),
-        "# meshunit: 1".into(),
-        "# xmin: 0".into(),
-        "# ymin: 0".into(),
-        "# zmin: 0".into(),
-        format!("# xmax: {}", set.lx),
-        format!("# ymax: {}", set.ly),
-        "# zmax: 1".into(),
-        "# valuedim: 3".into(),
-        "# valuelabels: m_x m_y m_z".into(),
-        "# valueunits: 1 1 1".into(),
-        "# xbase: 0.5".into(),
-        "# ybase: 0.5".into(),
-        "# zbase: 0.5".into(),
-        format!("# xnodes: {}", set.lx),
-        format!("# ynodes: {}", set.ly),
-        "# znodes: 1".into(),
-        "# xstepsize: 1".into(),
-        "# ystepsize: 1".into(),
-        "# zstepsize: 1".into(),
-        "# End: Header".into(),
-        "# Begin: Data Text".into(),
-    ];
-    for line in header {
-        s.push_str(&line);
-        s.push('\n');
-    }
-    for v in set.config(k) {
-        s.push_str(&format!("{:.8e} {:.8e} {:.8e}\n", v[0], v[1], v[2]));
-    }
-    s.push_str("# End: Data Text\n# End: Segment\n");
-    s
+/// One configuration as an OVF 2.0 file (x fastest, then y; one layer in z).
+pub fn ovf(set: &ChiralSet, k: usize, title: &str, format: lso_physics::ovf::OvfFormat) -> Vec<u8> {
+    lso_physics::ovf::encode(set.config(k), set.lx, set.ly, title, format)
 }
