@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod data;
+pub mod relax;
 mod report;
 
 pub use config::{ChiralRunConfig, ChiralSearch, ConvSection};
