@@ -46,24 +46,29 @@ pub fn is_image(path: &Path) -> bool {
 /// Area-averaged grey levels in [0, 1] of the centred square crop, resampled to `out × out`.
 fn grey_square(path: &Path, out: usize) -> Result<Vec<f64>> {
     let bytes = std::fs::read(path).map_err(|e| fail!("{}: cannot read: {e}", path.display()))?;
+    grey_levels(&bytes, out).map_err(|e| fail!("{}: {e}", path.display()))
+}
+
+/// [`grey_square`] on the bytes of a PNG or JPEG; the error says what is wrong with them.
+pub fn grey_levels(bytes: &[u8], out: usize) -> std::result::Result<Vec<f64>, String> {
+    if out == 0 {
+        return Err("the requested size is 0".into());
+    }
     // The JPEG decoder fills a cut-off file with grey and carries on; a file that starts as a JPEG
     // must also end as one (the end-of-image marker, maybe followed by padding).
     if bytes.starts_with(&[0xFF, 0xD8]) {
         let tail = &bytes[bytes.len().saturating_sub(64)..];
         if !tail.windows(2).any(|w| w == [0xFF, 0xD9]) {
-            return Err(fail!("{}: truncated JPEG (no end-of-image marker)", path.display()));
+            return Err("truncated JPEG (no end-of-image marker)".into());
         }
     }
-    let img = image::load_from_memory(&bytes)
-        .map_err(|e| fail!("{}: cannot decode image: {e}", path.display()))?
+    let img = image::load_from_memory(bytes)
+        .map_err(|e| format!("cannot decode image: {e}"))?
         .to_luma8();
     let (w, h) = (img.width() as usize, img.height() as usize);
     let side = w.min(h);
     if side < out {
-        return Err(fail!(
-            "{}: image is {w}×{h}, smaller than the {out}×{out} requested",
-            path.display()
-        ));
+        return Err(format!("image is {w}×{h}, smaller than the {out}×{out} requested"));
     }
     let (ox, oy) = ((w - side) / 2, (h - side) / 2);
     let edge = |k: usize| k * side / out;

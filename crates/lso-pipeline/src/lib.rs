@@ -20,6 +20,7 @@ pub mod config;
 pub mod controls;
 pub mod error;
 pub mod explorer;
+pub mod fuzz;
 pub mod groundstate;
 pub mod imageio;
 pub mod inverse;
