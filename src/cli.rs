@@ -65,8 +65,15 @@ lso run examples/chiral.toml  # seed 001: chiral magnets\n  lso run --print-conf
     )]
     Optimise(OptimiseArgs),
     /// Export vector spin configurations to other formats (OVF 2.0)
-    #[command(after_help = "Example:\n  lso export chiral/spins.npy --ovf --index 0,1 --out ovf")]
+    #[command(
+        after_help = "Examples:\n  lso export chiral/spins.npy --ovf --index 0,1 --out ovf\n  lso export chiral/spins.npy --ovf --binary 8 --out ovf8\n  lso export relaxed.ovf --npy --out relaxed"
+    )]
     Export(ExportArgs),
+    /// Relax vector spins to the nearest energy minimum at zero temperature (velocity projection)
+    #[command(
+        after_help = "Examples:\n  lso relax chiral/spins.npy --out relaxed\n  lso relax skyrmion.ovf --b 0.1 --out relaxed   # OVF in, OVF out\n\nThe model flags and defaults are those of `lso generate chiral`."
+    )]
+    Relax(RelaxArgs),
     /// Learn couplings J and fields h from samples or images (inverse Ising)
     #[command(after_help = "Examples:\n  \
 lso inverse data/spins.npy --method pseudolikelihood --params uniform --out fit\n  \
@@ -198,17 +205,15 @@ lso generate ising --source anneal --t-start 4 --t-end 0.5 --size 32 --samples 1
     Shapes(ShapesArgs),
 }
 
+/// The Heisenberg–DMI model's parameters, shared by `generate chiral` and `relax`.
 #[derive(Args, Debug)]
-pub struct ChiralArgs {
-    /// Side of a square lattice
-    #[arg(long, short = 'L', default_value_t = 64)]
-    pub size: usize,
+pub struct HeisenbergArgs {
     #[arg(long, value_parser = parse_boundary, default_value = "periodic")]
     pub boundary: Boundary,
     /// Exchange J
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub j: f64,
-    /// DMI strength |D|
+    /// DMI strength D, with Spirit's sign: neel D_ij = D r̂_ij × ẑ, bloch D_ij = D r̂_ij
     #[arg(long, default_value_t = 0.3, allow_negative_numbers = true)]
     pub d: f64,
     /// DMI type: neel (interfacial) or bloch (bulk)
@@ -220,6 +225,44 @@ pub struct ChiralArgs {
     /// Field B along z
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub b: f64,
+}
+
+impl HeisenbergArgs {
+    pub fn dmi(&self) -> lso_physics::heisenberg::Dmi {
+        if self.dmi == "bloch" {
+            lso_physics::heisenberg::Dmi::Bloch
+        } else {
+            lso_physics::heisenberg::Dmi::Neel
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct RelaxArgs {
+    /// Vector spins: a .npy of shape (M, Ly, Lx, 3) or (Ly, Lx, 3), or an OVF file
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub model: HeisenbergArgs,
+    /// Stop once every torque |S_i × F_i| is below this (units of J; about 1e-8 is the f64 floor)
+    #[arg(long, default_value_t = 1e-7)]
+    pub tolerance: f64,
+    /// Most steps per configuration
+    #[arg(long, default_value_t = 100_000)]
+    pub max_steps: usize,
+    /// Output directory: the relaxed spins in the input's format, energy.npy and relax.json
+    #[arg(long, short = 'o')]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ChiralArgs {
+    /// Side of a square lattice
+    #[arg(long, short = 'L', default_value_t = 64)]
+    pub size: usize,
+    #[command(flatten)]
+    pub model: HeisenbergArgs,
     #[arg(long, short = 'n', default_value_t = 100)]
     pub samples: usize,
     /// heat-bath or metropolis (adaptive cone)
@@ -243,11 +286,18 @@ pub struct ChiralArgs {
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// A .npy of vector spins, shape (M, Ly, Lx, 3)
+    /// Vector spins: a .npy of shape (M, Ly, Lx, 3), or an OVF 1.0/2.0 file (every segment one
+    /// configuration, as OOMMF, MuMax3 and Spirit write them)
     pub file: PathBuf,
-    /// Write OVF 2.0 text files (the format of OOMMF and mumax viewers)
-    #[arg(long)]
+    /// Write one OVF 2.0 file per configuration (read by OOMMF, MuMax3, Spirit and their viewers)
+    #[arg(long, conflicts_with = "npy")]
     pub ovf: bool,
+    /// OVF data encoding: text, 4 (float32 binary) or 8 (float64 binary)
+    #[arg(long, default_value = "text", value_parser = ["text", "4", "8"], requires = "ovf")]
+    pub binary: String,
+    /// Write the configurations as spins.npy, float64 (M, Ly, Lx, 3): OVF into lso and numpy
+    #[arg(long)]
+    pub npy: bool,
     /// Configurations to export (default: all)
     #[arg(long, short = 'i', value_delimiter = ',')]
     pub index: Vec<usize>,
@@ -410,7 +460,7 @@ pub struct InfoArgs {
 
 #[derive(Args, Debug)]
 pub struct RenderArgs {
-    /// A .npy file of spin configurations
+    /// A .npy file of spin configurations, or an OVF file of vector spins
     pub file: PathBuf,
     /// Indices of configurations to draw (default: the first 16)
     #[arg(long, short = 'i', value_delimiter = ',')]
@@ -636,6 +686,6 @@ fn parse_sampler(s: &str) -> Result<SamplerKind, String> {
 
 impl ChiralArgs {
     pub fn lattice_boundary(&self) -> Boundary {
-        self.boundary
+        self.model.boundary
     }
 }

@@ -757,6 +757,53 @@ fn chiral_data_renders_exports_and_refuses_bad_vectors() {
     );
     assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), 24 * 24);
 
+    // Binary OVF out, OVF back in: every encoding returns the same spins as .npy.
+    let orig = lso_physics::npy::decode(&std::fs::read(d.join("ch/spins.npy")).unwrap()).unwrap();
+    for (binary, tol) in [("8", 0.0), ("4", 0.0), ("text", 0.0)] {
+        let dir = format!("ovf{binary}");
+        let o = lso(
+            d,
+            &[
+                "export",
+                "ch/spins.npy",
+                "--ovf",
+                "--binary",
+                binary,
+                "--index",
+                "2",
+                "--out",
+                &dir,
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let back = format!("back{binary}");
+        let ovf = format!("{dir}/config_00002.ovf");
+        let o = lso(d, &["export", &ovf, "--npy", "--out", &back]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let a = lso_physics::npy::decode(&std::fs::read(d.join(&back).join("spins.npy")).unwrap()).unwrap();
+        assert_eq!((a.shape.clone(), a.data.dtype()), (vec![1, 24, 24, 3], "<f8"));
+        let n = 24 * 24 * 3;
+        for i in 0..n {
+            // float32 data survive every encoding exactly.
+            assert!(
+                (a.data.get_f64(i) - orig.data.get_f64(2 * n + i)).abs() <= tol,
+                "--binary {binary}, value {i}"
+            );
+        }
+        assert!(lso(d, &["render", &ovf, "--out", &format!("{dir}.png")])
+            .status
+            .success());
+    }
+    let b4 = std::fs::read(d.join("ovf4/config_00002.ovf")).unwrap();
+    let at = b4.windows(14).position(|w| w == b"Data Binary 4\n").unwrap() + 14;
+    assert_eq!(
+        &b4[at..at + 4],
+        &1_234_567f32.to_le_bytes(),
+        "OVF 2.0 check value, little-endian"
+    );
+    let o = lso(d, &["export", "ch/spins.npy", "--binary", "4", "--out", "nope"]);
+    assert_eq!(o.status.code(), Some(2), "--binary needs --ovf: {}", stderr(&o));
+
     let mut v = vec![0.0f32; 2 * 2 * 3];
     for k in 0..4 {
         v[3 * k + 2] = 1.0;
@@ -888,4 +935,59 @@ fn progress_goes_to_stderr_as_lines_off_a_terminal() {
     let o = lso(t.path(), &[&args[..], &["b"]].concat());
     assert!(o.status.success());
     assert!(!stderr(&o).contains("monte carlo:"), "{}", stderr(&o));
+}
+
+#[test]
+fn relax_lowers_the_energy_and_answers_in_the_input_format() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let o = lso(
+        d,
+        &[
+            "generate",
+            "chiral",
+            "--size",
+            "16",
+            "--samples",
+            "2",
+            "--anneal-steps",
+            "10",
+            "--out",
+            "ch",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = lso(d, &["relax", "ch/spins.npy", "--out", "rx"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = lso_physics::npy::decode(&std::fs::read(d.join("ch/energy.npy")).unwrap()).unwrap();
+    let after = lso_physics::npy::decode(&std::fs::read(d.join("rx/energy.npy")).unwrap()).unwrap();
+    let spins = lso_physics::npy::decode(&std::fs::read(d.join("rx/spins.npy")).unwrap()).unwrap();
+    assert_eq!(spins.shape, vec![2, 16, 16, 3]);
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("rx/relax.json")).unwrap()).unwrap();
+    for k in 0..2 {
+        assert!(after.data.get_f64(k) < before.data.get_f64(k), "configuration {k}");
+        assert_eq!(report[k]["stop"], "converged");
+        // The relaxed spins carry the reported energy.
+        let e = report[k]["energy_after"].as_f64().unwrap();
+        assert_eq!(e, after.data.get_f64(k));
+    }
+    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("rx/meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["config"]["model"]["dmi"], "neel");
+    // OVF in, OVF out; the relaxed state is a minimum, so relaxing it again takes no step.
+    assert!(
+        lso(d, &["export", "rx/spins.npy", "--ovf", "--index", "1", "--out", "o"])
+            .status
+            .success()
+    );
+    let o = lso(d, &["relax", "o/config_00001.ovf", "--out", "again"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let again: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("again/relax.json")).unwrap()).unwrap();
+    assert_eq!(again[0]["steps"], 0, "{again}");
+    assert!(d.join("again/config_00000.ovf").exists());
+    // Bad settings are usage errors naming the flag; an existing output is kept.
+    let o = lso(d, &["relax", "ch/spins.npy", "--tolerance", "0", "--out", "bad"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--tolerance"), "{}", stderr(&o));
+    let o = lso(d, &["relax", "ch/spins.npy", "--out", "rx"]);
+    assert_ne!(o.status.code(), Some(0), "refuses to overwrite without --force");
 }

@@ -146,17 +146,17 @@ pub fn shapes(a: crate::cli::ShapesArgs) -> Result<()> {
 }
 
 pub fn chiral(a: crate::cli::ChiralArgs) -> Result<()> {
-    use lso_physics::heisenberg::{Dmi, HeisenbergSampler};
+    use lso_physics::heisenberg::HeisenbergSampler;
     use lso_pipeline::problems::chiral::data::{self as chiral, ChiralDataConfig};
     let cfg = ChiralDataConfig {
         lx: a.size,
         ly: a.size,
         boundary: a.lattice_boundary(),
-        j: a.j,
-        d: a.d,
-        dmi: if a.dmi == "bloch" { Dmi::Bloch } else { Dmi::Neel },
-        k: a.k,
-        b: a.b,
+        j: a.model.j,
+        d: a.model.d,
+        dmi: a.model.dmi(),
+        k: a.model.k,
+        b: a.model.b,
         samples: a.samples,
         sampler: if a.sampler == "metropolis" {
             HeisenbergSampler::Metropolis
@@ -189,8 +189,9 @@ pub fn chiral(a: crate::cli::ChiralArgs) -> Result<()> {
 }
 
 pub fn export(a: crate::cli::ExportArgs) -> Result<()> {
-    if !a.ovf {
-        return Err(crate::error::usage("choose a format: --ovf"));
+    use lso_physics::ovf::OvfFormat;
+    if !a.ovf && !a.npy {
+        return Err(crate::error::usage("choose a format: --ovf or --npy"));
     }
     ensure_free(&a.out, a.force)?;
     let set = lso_pipeline::problems::chiral::data::load(&a.file)?;
@@ -207,10 +208,32 @@ pub fn export(a: crate::cli::ExportArgs) -> Result<()> {
         )));
     }
     let staging = Staging::new(&a.out, a.force)?;
+    if a.npy {
+        let flat: Vec<f64> = indices
+            .iter()
+            .flat_map(|&i| set.config(i).iter().flatten().copied())
+            .collect();
+        let shape = [indices.len(), set.ly, set.lx, 3];
+        staging.write("spins.npy", &lso_physics::npy::encode(&shape, &flat))?;
+        let dir = staging.commit()?;
+        println!(
+            "wrote {} configurations of {}×{} to {}",
+            indices.len(),
+            set.lx,
+            set.ly,
+            dir.join("spins.npy").display()
+        );
+        return Ok(());
+    }
+    let format = match a.binary.as_str() {
+        "4" => OvfFormat::Binary4,
+        "8" => OvfFormat::Binary8,
+        _ => OvfFormat::Text,
+    };
     for &i in &indices {
         staging.write(
             &format!("config_{i:05}.ovf"),
-            lso_pipeline::problems::chiral::data::ovf(&set, i, &format!("lso configuration {i}")).as_bytes(),
+            &lso_pipeline::problems::chiral::data::ovf(&set, i, &format!("lso configuration {i}"), format),
         )?;
     }
     let dir = staging.commit()?;

@@ -6,6 +6,7 @@ pub mod generate;
 pub mod groundstate;
 pub mod info;
 pub mod inverse;
+pub mod relax;
 pub mod render;
 pub mod run;
 pub mod train;
@@ -21,6 +22,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Generate(GenerateCommand::Shapes(args)) => generate::shapes(args),
         Command::Generate(GenerateCommand::Chiral(args)) => generate::chiral(args),
         Command::Export(args) => generate::export(args),
+        Command::Relax(args) => relax::run(args),
         Command::Info(args) => info::run(args),
         Command::Render(args) => render::run(args),
         Command::Run(args) => run::run(args),
