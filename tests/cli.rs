@@ -832,7 +832,7 @@ fn chiral_run_explores_the_latent_space_with_three_explorers() {
         &cfg,
         "version = 1\nname = \"c\"\n[chiral]\nlx = 8\nly = 8\nsamples = 24\nsteps = 10\nsweeps_per_step = 2\n\
          [vae]\nchannels = [4]\nlatent = 4\n[vae.train]\nepochs = 3\nbatch_size = 8\n\
-         [optimise]\nbudget = 60\nprior_samples = 5\nanneal_restarts = 2\n\
+         [optimise]\nbudget = 60\nprior_samples = 5\nanneal_restarts = 2\nrelax = true\n\
          [[optimise.objectives]]\nkind = \"energy\"\n[[optimise.objectives]]\nkind = \"boundary\"\ntarget = [0.0, 0.0, 1.0]\n\
          [optimise.genetic]\npopulation = 10\n[optimise.stochastic]\nsamples = 4\n",
     )
@@ -848,6 +848,11 @@ fn chiral_run_explores_the_latent_space_with_three_explorers() {
     for o in outcomes {
         let w = o["best"]["w"].as_f64().unwrap();
         assert!((w - w.round()).abs() < 1e-6, "W = {w} is an integer on a torus");
+        // `relax = true`: each result is also judged relaxed, never higher in energy.
+        let relaxed = o["best"]["relaxed_energy_per_spin"].as_f64().unwrap();
+        assert!(relaxed <= o["best"]["energy_per_spin"].as_f64().unwrap() + 1e-12);
+        let rw = o["best"]["relaxed_w"].as_f64().unwrap();
+        assert!((rw - rw.round()).abs() < 1e-6, "relaxed W = {rw}");
         // The explorer's own (f32 tensor) value of its best code agrees with the judge's f64
         // observable of the decoded configuration.
         let value = o["value"].as_f64().unwrap();

@@ -107,6 +107,11 @@ pub trait Problem: Sized + Sync {
     }
     /// The true observables of the configurations decoded from `z`: the only truth.
     fn judge(&self, data: &Self::Data, model: &Self::Model, z: &[Vec<f64>]) -> Result<Vec<Observed>>;
+    /// The judge of the explorers' results, which may add observables too costly for the many
+    /// configurations of the controls (the chiral problem's relaxed energy and W).
+    fn judge_results(&self, data: &Self::Data, model: &Self::Model, z: &[Vec<f64>]) -> Result<Vec<Observed>> {
+        self.judge(data, model, z)
+    }
     /// The observables of the training configurations themselves.
     fn observe_data(&self, data: &Self::Data) -> Vec<Observed>;
     /// How an objective ranks a judged configuration (lower is better).

@@ -81,7 +81,7 @@ pub fn run<P: Problem>(
             let total = objective.evaluations();
             drop(objective);
             let finals: Vec<Vec<f64>> = run.iter().map(|t| constraint.project(&t.best_point)).collect();
-            let judged = p.judge(data, model, &finals)?;
+            let judged = p.judge_results(data, model, &finals)?;
             let seconds = t0.elapsed().as_secs_f64() / cfg.restarts as f64;
             for (r, ((trace, z), best)) in run.iter().zip(finals).zip(judged).enumerate() {
                 let hit = p.hit(data, spec, &best);

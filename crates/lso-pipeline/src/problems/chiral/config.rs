@@ -39,6 +39,10 @@ pub struct ChiralSearch {
     pub objectives: Vec<Quantity>,
     /// Annealing runs on the spins for the control, `budget` sweeps each.
     pub anneal_restarts: usize,
+    /// Also judge each explorer's result after zero-temperature relaxation
+    /// (`relaxed_energy_per_spin`, `relaxed_w`): whether a decoded texture is a metastable state
+    /// or falls apart. The controls' many configurations are not relaxed.
+    pub relax: bool,
 }
 
 impl Default for ChiralSearch {
@@ -51,6 +55,7 @@ impl Default for ChiralSearch {
                 Quantity::Correlation { ax: 1, ay: 0 },
             ],
             anneal_restarts: 4,
+            relax: false,
         }
     }
 }

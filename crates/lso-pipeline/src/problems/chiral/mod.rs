@@ -244,7 +244,8 @@ impl Problem for ChiralProblem {
     }
 
     fn search_key(&self) -> serde_json::Value {
-        serde_json::to_value(&self.cfg.optimise.problem.objectives).expect("serialises")
+        let p = &self.cfg.optimise.problem;
+        serde_json::json!({ "objectives": &p.objectives, "relax": p.relax })
     }
     fn objectives(&self, _data: &ChiralData) -> Vec<ObjectiveSpec> {
         self.cfg.optimise.problem.objectives.iter().map(spec_of).collect()
@@ -264,6 +265,27 @@ impl Problem for ChiralProblem {
             .iter()
             .map(|s| self.observe(&data.model, s))
             .collect())
+    }
+    /// With `relax = true`, each result is also judged after zero-temperature relaxation.
+    fn judge_results(&self, data: &ChiralData, m: &ChiralModel, z: &[Vec<f64>]) -> Result<Vec<Observed>> {
+        use rayon::prelude::*;
+        let relax = self.cfg.optimise.problem.relax;
+        self.decode(data, m, z)
+            .into_par_iter()
+            .map(|mut s| {
+                let mut o = self.observe(&data.model, &s);
+                if relax {
+                    let settings = heisenberg::relax::RelaxSettings::default();
+                    let r = heisenberg::relax::relax(&data.model, &mut s, &settings)?;
+                    o.insert("relaxed_energy_per_spin".into(), r.energy_after / s.len() as f64);
+                    o.insert(
+                        "relaxed_w".into(),
+                        heisenberg::topological_index(data.model.lattice(), &s),
+                    );
+                }
+                Ok(o)
+            })
+            .collect()
     }
     fn observe_data(&self, data: &ChiralData) -> Vec<Observed> {
         (0..data.set.len())
@@ -315,7 +337,7 @@ impl Problem for ChiralProblem {
     }
 
     fn columns(&self) -> Vec<Column> {
-        vec![
+        let mut columns = vec![
             Column {
                 observable: "energy_per_spin",
                 header: "ε",
@@ -336,7 +358,20 @@ impl Problem for ChiralProblem {
                 header: "C(1,0)",
                 decimals: 3,
             },
-        ]
+        ];
+        if self.cfg.optimise.problem.relax {
+            columns.push(Column {
+                observable: "relaxed_energy_per_spin",
+                header: "ε relaxed",
+                decimals: 4,
+            });
+            columns.push(Column {
+                observable: "relaxed_w",
+                header: "W relaxed",
+                decimals: 2,
+            });
+        }
+        columns
     }
     fn note(&self, _data: &ChiralData) -> String {
         let c = &self.cfg.chiral;
