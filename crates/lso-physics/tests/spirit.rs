@@ -35,6 +35,26 @@ fn texture(lx: usize, ly: usize) -> Vec<Spin> {
     s
 }
 
+/// J = 1, Néel D = 0.3 on a torus: Spirit's `dm_chirality 2`, `dij 0.3`.
+fn neel_torus(lx: usize, ly: usize) -> Heisenberg {
+    Heisenberg::new(
+        Lattice::new(lx, ly, Boundary::Periodic).unwrap(),
+        1.0,
+        0.3,
+        Dmi::Neel,
+        0.0,
+        0.0,
+    )
+    .unwrap()
+}
+
+fn fixture(file: &str) -> lso_physics::ovf::OvfField {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/spirit")
+        .join(file);
+    lso_physics::ovf::decode(&std::fs::read(path).unwrap()).unwrap()
+}
+
 #[test]
 fn energies_match_spirit_for_both_chiralities_and_signs() {
     for (lx, ly, boundary, dmi, d, k, b, spirit) in SPIRIT {
@@ -51,15 +71,7 @@ fn energies_match_spirit_for_both_chiralities_and_signs() {
 fn the_neel_cycloid_that_spirit_favours_is_the_one_lso_favours() {
     // Spirit (dm_chirality 2, D = 0.3) gives this 8×6 cycloid along x, S = (s sin qx, 0, cos qx),
     // −87.52986 for s = −1 and −83.49932 for s = +1.
-    let m = Heisenberg::new(
-        Lattice::new(8, 6, Boundary::Periodic).unwrap(),
-        1.0,
-        0.3,
-        Dmi::Neel,
-        0.0,
-        0.0,
-    )
-    .unwrap();
+    let m = neel_torus(8, 6);
     let q = 0.3f64.atan();
     let cycloid = |s: f64| -> Vec<Spin> {
         (0..48)
@@ -75,10 +87,9 @@ fn the_neel_cycloid_that_spirit_favours_is_the_one_lso_favours() {
 
 #[test]
 fn spirits_own_ovf_files_read_back_as_the_texture() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spirit");
     let want = texture(7, 5);
     for (file, tol) in [("texture_7x5_text.ovf", 1e-11), ("texture_7x5_bin8.ovf", 1e-15)] {
-        let f = lso_physics::ovf::decode(&std::fs::read(dir.join(file)).unwrap()).unwrap();
+        let f = fixture(file);
         assert_eq!((f.nx, f.ny, f.segments()), (7, 5, 1), "{file}");
         let worst = f
             .spins
@@ -95,17 +106,8 @@ fn relaxing_a_labyrinth_reaches_the_minimum_spirit_reaches() {
     use lso_physics::heisenberg::relax::{relax, RelaxSettings, Stop};
     // An annealed 24×24 labyrinth (Néel, D = 0.3, periodic); Spirit's velocity projection,
     // converged to 1e-10, ends at −1177.09717 from this start (`relaxed_labyrinth()` in the script).
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spirit");
-    let f = lso_physics::ovf::decode(&std::fs::read(dir.join("labyrinth_24x24.ovf")).unwrap()).unwrap();
-    let m = Heisenberg::new(
-        Lattice::new(24, 24, Boundary::Periodic).unwrap(),
-        1.0,
-        0.3,
-        Dmi::Neel,
-        0.0,
-        0.0,
-    )
-    .unwrap();
+    let f = fixture("labyrinth_24x24.ovf");
+    let m = neel_torus(24, 24);
     let mut s = f.spins;
     let out = relax(&m, &mut s, &RelaxSettings::default()).unwrap();
     assert_eq!(out.stop, Stop::Converged, "{out:?}");
