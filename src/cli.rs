@@ -664,8 +664,8 @@ pub struct BenchArgs {
     /// Lattice side
     #[arg(long, default_value_t = 1024)]
     pub size: usize,
-    /// Sweeps per measurement
-    #[arg(long, default_value_t = 40)]
+    /// Sweeps per measurement (enough that two threads' start-up costs little)
+    #[arg(long, default_value_t = 200)]
     pub sweeps: usize,
     /// Repeats per measurement (the best is reported)
     #[arg(long, default_value_t = 5)]

@@ -1,6 +1,7 @@
 //! Sampler throughput: spin-flip attempts per nanosecond of CPU time (the machines are shared,
 //! so CPU time, not wall time, is the fair measure), best of several repeats.
 
+use lso_physics::msc::MscIsa;
 use lso_physics::rng::{stream, tag};
 use lso_physics::sampler::Sampler;
 use lso_physics::{Boundary, HeatBath, Ising, Lattice, Metropolis, MultiSpinIsing};
@@ -82,15 +83,19 @@ pub fn sweeps(l: usize, sweeps: usize, repeats: usize) -> Vec<Row> {
     }));
     if MultiSpinIsing::supports(l, l) {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let mut counts = vec![1];
+        let isas = MscIsa::available();
+        let best = *isas.last().expect("portable");
+        // Every instruction set on one thread, then the best one on every core.
+        let mut runs: Vec<(MscIsa, usize)> = isas.iter().map(|&i| (i, 1)).collect();
         if cores > 1 {
-            counts.push(cores);
+            runs.push((best, cores));
         }
-        for threads in counts {
+        for (isa, threads) in runs {
             let mut msc = MultiSpinIsing::new(&model, &start, 2).expect("msc");
-            rows.push(measure("metropolis, multi-spin", threads, attempts, repeats, || {
+            let name = format!("multi-spin, {}", format!("{isa:?}").to_lowercase());
+            rows.push(measure(&name, threads, attempts, repeats, || {
                 for _ in 0..sweeps {
-                    msc.sweep(beta).expect("sweep");
+                    msc.sweep_with(beta, isa).expect("sweep");
                 }
             }));
         }
