@@ -22,16 +22,19 @@
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 pub mod adam;
+pub mod bo;
 pub mod cmaes;
 pub mod constrained;
 pub mod driver;
 pub mod genetic;
+pub mod gp;
 pub mod linalg;
 pub mod random;
 pub mod stochastic;
 pub mod testfn;
 
 pub use adam::{Adam, AdamConfig};
+pub use bo::{Acquisition, BoConfig, LatentBo};
 pub use cmaes::{CmaEs, CmaEsConfig};
 pub use constrained::{Constrained, Constraint};
 pub use genetic::{Genetic, GeneticConfig};

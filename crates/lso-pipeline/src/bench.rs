@@ -284,6 +284,16 @@ pub fn nn() -> crate::error::Result<Vec<(String, f64)>> {
         "latent Adam, 10 batched × 200 steps".to_string(),
         t0.elapsed().as_secs_f64(),
     ));
+    // Latent BO on the surrogate: the mean time of a step (GP fit on up to 200 points in the
+    // region, 256 Thompson candidates, a batch of 4) over 200 evaluations.
+    let mut obj = SurrogateObjective::new(&sur, 0.0);
+    let mut bo = lso_opt::LatentBo::new(8, lso_opt::BoConfig::default(), 3)?;
+    let t0 = Instant::now();
+    let trace = driver::run(&mut bo, &mut obj, 200)?;
+    rows.push((
+        "latent BO step, 8-D, batch 4, ≤ 200 points".to_string(),
+        t0.elapsed().as_secs_f64() / (trace.evaluations as f64 / 4.0),
+    ));
     let dir = std::env::temp_dir().join(format!("lso-bench-{}", std::process::id()));
     let t0 = Instant::now();
     crate::AnyProblem::embedded_default().run(&crate::RunOptions {
