@@ -29,7 +29,7 @@ fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
-const ALL: &str = r#"methods = ["adam", "cmaes", "random", "genetic", "stochastic"]"#;
+const ALL: &str = r#"methods = ["adam", "cmaes", "random", "genetic", "stochastic", "bo"]"#;
 
 #[test]
 fn every_explorer_runs_on_every_problem_in_one_schema() {
@@ -52,9 +52,9 @@ fn every_explorer_runs_on_every_problem_in_one_schema() {
         assert_eq!(r["schema"], 2);
         assert_eq!(r["problem"], problem);
         let outcomes = r["outcomes"].as_array().unwrap();
-        assert_eq!(outcomes.len(), 5 * objectives.len() * restarts, "{problem}");
+        assert_eq!(outcomes.len(), 6 * objectives.len() * restarts, "{problem}");
         for objective in &objectives {
-            for method in ["adam", "cmaes", "random", "genetic", "stochastic"] {
+            for method in ["adam", "cmaes", "random", "genetic", "stochastic", "bo"] {
                 let found: Vec<&serde_json::Value> = outcomes
                     .iter()
                     .filter(|o| o["objective"] == *objective && o["method"] == method)

@@ -13,14 +13,17 @@ use crate::gp::{cholesky, Gp, Hyper};
 use crate::{BestSoFar, Evaluation, OptError, Optimiser};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Acquisition {
     Thompson,
     ExpectedImprovement,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct BoConfig {
     /// Prior draws that start each trust region.
     pub initial: usize,

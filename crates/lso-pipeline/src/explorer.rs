@@ -3,7 +3,7 @@
 
 use crate::error::Checker;
 use lso_opt::{Adam, AdamConfig, CmaEs, CmaEsConfig, Genetic, GeneticConfig, OptError, Optimiser, RandomSearch};
-use lso_opt::{Stochastic, StochasticConfig};
+use lso_opt::{BoConfig, LatentBo, Stochastic, StochasticConfig};
 use serde::{Deserialize, Serialize};
 
 /// The explorers, by their config names.
@@ -20,15 +20,18 @@ pub enum MethodName {
     Genetic,
     /// Park et al.'s stochastic algorithm (Adam on μ, σ with an annealed KL term).
     Stochastic,
+    /// Bayesian optimisation with a trust region (TuRBO as LOL-BO runs it): a GP on z.
+    Bo,
 }
 
 impl MethodName {
-    pub const ALL: [MethodName; 5] = [
+    pub const ALL: [MethodName; 6] = [
         MethodName::Adam,
         MethodName::Cmaes,
         MethodName::Random,
         MethodName::Genetic,
         MethodName::Stochastic,
+        MethodName::Bo,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -37,6 +40,7 @@ impl MethodName {
             MethodName::Random => "random",
             MethodName::Genetic => "genetic",
             MethodName::Stochastic => "stochastic",
+            MethodName::Bo => "bo",
         }
     }
     /// Whether the explorer needs gradients of the objective.
@@ -79,6 +83,7 @@ pub struct SearchConfig {
     pub random: RandomConfig,
     pub genetic: GeneticConfig,
     pub stochastic: StochasticConfig,
+    pub bo: BoConfig,
 }
 
 impl Default for SearchConfig {
@@ -107,13 +112,14 @@ impl Default for SearchConfig {
                 gamma_every: 60,
                 ..Default::default()
             },
+            bo: BoConfig::default(),
         }
     }
 }
 
 impl SearchConfig {
     /// The keys of `[optimise]` that belong here.
-    pub const KEYS: [&'static str; 10] = [
+    pub const KEYS: [&'static str; 11] = [
         "methods",
         "restarts",
         "budget",
@@ -124,13 +130,14 @@ impl SearchConfig {
         "random",
         "genetic",
         "stochastic",
+        "bo",
     ];
 
     /// Checks every value, building each explorer once so that settings it would refuse are
     /// refused here, before any work.
     pub fn check(&self, c: &mut Checker) {
         c.require(!self.methods.is_empty(), "optimise.methods", || {
-            "needs at least one of adam, cmaes, random, genetic, stochastic".into()
+            "needs at least one of adam, cmaes, random, genetic, stochastic, bo".into()
         });
         let mut seen = std::collections::HashSet::new();
         for m in &self.methods {
@@ -176,6 +183,7 @@ pub fn build(
         )?),
         MethodName::Genetic => Box::new(Genetic::new(&cfg.genetic, d, seed)?),
         MethodName::Stochastic => Box::new(Stochastic::new(&cfg.stochastic, start, seed)?),
+        MethodName::Bo => Box::new(LatentBo::new(d, cfg.bo.clone(), seed)?),
     })
 }
 
@@ -195,7 +203,9 @@ mod tests {
             let mut opt = build(m, &cfg, vec![1.5, 1.5], 3).unwrap();
             assert_eq!(opt.needs_gradient(), m.needs_gradient(), "{}", m.name());
             let start = 1.0f64.powi(2) + 1.8f64.powi(2);
-            let t = driver::run(opt.as_mut(), &mut f, cfg.budget).unwrap();
+            // BO spends a GP fit per batch to need far fewer evaluations.
+            let budget = if m == MethodName::Bo { 80 } else { cfg.budget };
+            let t = driver::run(opt.as_mut(), &mut f, budget).unwrap();
             assert!(t.best_value < 0.1 * start, "{}: {}", m.name(), t.best_value);
         }
     }
