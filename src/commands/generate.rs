@@ -233,7 +233,7 @@ pub fn export(a: crate::cli::ExportArgs) -> Result<()> {
     for &i in &indices {
         staging.write(
             &format!("config_{i:05}.ovf"),
-            &lso_pipeline::problems::chiral::data::ovf(&set, i, &format!("lso configuration {i}"), format),
+            &lso_physics::ovf::encode(set.config(i), set.lx, set.ly, &format!("lso configuration {i}"), format),
         )?;
     }
     let dir = staging.commit()?;

@@ -19,13 +19,12 @@ pub fn run(a: RelaxArgs) -> Result<()> {
         return Err(crate::error::usage(format!("--tolerance/--max-steps: {e}")));
     }
     ensure_free(&a.out, a.force)?;
-    let mut set = data::load(&a.input)?;
+    let (mut set, as_ovf) = data::load_tagged(&a.input)?;
     let m = &a.model;
     let model = Heisenberg::new(Lattice::new(set.lx, set.ly, m.boundary)?, m.j, m.d, m.dmi(), m.k, m.b)?;
     let t0 = Instant::now();
     let reports = relax::relax_set(&model, &mut set, &settings)?;
     let seconds = t0.elapsed().as_secs_f64();
-    let as_ovf = data::is_ovf(&a.input, &std::fs::read(&a.input)?);
     let staging = Staging::new(&a.out, a.force)?;
     if as_ovf {
         for k in 0..set.len() {

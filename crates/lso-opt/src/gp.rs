@@ -213,17 +213,15 @@ impl Gp {
     /// Joint posterior mean and covariance (row-major) of f at `xs`, in target units.
     pub fn predict_joint(&self, xs: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>) {
         let (n, m) = (self.x.len(), xs.len());
+        let mut mean = Vec::with_capacity(m);
         let vs: Vec<Vec<f64>> = xs
             .iter()
             .map(|x| {
-                forward(
-                    &self.l,
-                    n,
-                    &self.x.iter().map(|xi| self.kernel(xi, x)).collect::<Vec<_>>(),
-                )
+                let k: Vec<f64> = self.x.iter().map(|xi| self.kernel(xi, x)).collect();
+                mean.push(self.mean + self.scale * k.iter().zip(&self.alpha).map(|(a, b)| a * b).sum::<f64>());
+                forward(&self.l, n, &k)
             })
             .collect();
-        let mean: Vec<f64> = xs.iter().map(|x| self.predict(x).0).collect();
         let s2 = self.scale * self.scale;
         let mut cov = vec![0.0; m * m];
         for i in 0..m {
@@ -396,6 +394,13 @@ mod tests {
                 (m - mu).abs() < 1e-10 && (v - var).abs() < 1e-10,
                 "x = {x}: ({m}, {v}) vs ({mu}, {var})"
             );
+        }
+        // The joint posterior's mean and diagonal are the pointwise ones.
+        let probes: Vec<Vec<f64>> = [-2.0, 0.05, 3.0].iter().map(|&x| vec![x]).collect();
+        let (jm, jc) = gp.predict_joint(&probes);
+        for (i, p) in probes.iter().enumerate() {
+            let (m, v) = gp.predict(p);
+            assert!((jm[i] - m).abs() < 1e-12 && (jc[i * 3 + i] - v).abs() < 1e-10);
         }
         // Near a data point the variance is about the noise; far away, the prior.
         assert!(gp.predict(&[-0.3]).1 < 0.02 * sd * sd);

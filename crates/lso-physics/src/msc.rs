@@ -19,6 +19,7 @@
 //! the portable build gives the same bits). Each row owns its eight streams, so results do not
 //! depend on the number of threads.
 
+use crate::heisenberg::Isa;
 use crate::lattice::Boundary;
 use crate::rng::{stream, tag, SimRng};
 use crate::sampler::check_beta;
@@ -223,88 +224,48 @@ fn update_row(
     }
 }
 
-/// The instruction sets [`update_row`] is compiled for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MscIsa {
-    Portable,
-    Avx2,
-    Avx512,
-}
-
-impl MscIsa {
-    /// Those this CPU runs, best last.
-    pub fn available() -> Vec<MscIsa> {
-        #[allow(unused_mut)]
-        let mut v = vec![MscIsa::Portable];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                v.push(MscIsa::Avx2);
-            }
-            if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512vl") {
-                v.push(MscIsa::Avx512);
-            }
-        }
-        v
-    }
-
-    fn row_kernel(self) -> RowKernel {
-        match self {
-            MscIsa::Portable => update_row_portable,
-            #[cfg(target_arch = "x86_64")]
-            MscIsa::Avx2 => |r, u, d, s, par, p, g| unsafe { update_row_avx2(r, u, d, s, par, p, g) },
-            #[cfg(target_arch = "x86_64")]
-            MscIsa::Avx512 => |r, u, d, s, par, p, g| unsafe { update_row_avx512(r, u, d, s, par, p, g) },
-            #[cfg(not(target_arch = "x86_64"))]
-            _ => update_row_portable,
-        }
-    }
-}
-
 type RowKernel = fn(&mut [u64], &[u64], &[u64], &[u64], usize, Option<(u64, u64)>, &mut Xoshiro4);
 
-fn update_row_portable(
-    row: &mut [u64],
-    up: &[u64],
-    down: &[u64],
-    same: &[u64],
-    par: usize,
-    p: Option<(u64, u64)>,
-    rng: &mut Xoshiro4,
-) {
-    update_row(row, up, down, same, par, p, rng)
+/// [`update_row`] compiled for one instruction set.
+macro_rules! row_kernel {
+    ($(#[$attr:meta])* $name:ident) => {
+        $(#[$attr])*
+        unsafe fn $name(
+            row: &mut [u64],
+            up: &[u64],
+            down: &[u64],
+            same: &[u64],
+            par: usize,
+            p: Option<(u64, u64)>,
+            rng: &mut Xoshiro4,
+        ) {
+            update_row(row, up, down, same, par, p, rng)
+        }
+    };
 }
 
-/// # Safety
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn update_row_avx2(
-    row: &mut [u64],
-    up: &[u64],
-    down: &[u64],
-    same: &[u64],
-    par: usize,
-    p: Option<(u64, u64)>,
-    rng: &mut Xoshiro4,
-) {
-    update_row(row, up, down, same, par, p, rng)
-}
+row_kernel!(update_row_portable);
+row_kernel!(
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    update_row_avx2
+);
+row_kernel!(
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    update_row_avx512
+);
 
-/// # Safety
-/// The CPU must support AVX-512F and AVX-512VL.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512vl")]
-unsafe fn update_row_avx512(
-    row: &mut [u64],
-    up: &[u64],
-    down: &[u64],
-    same: &[u64],
-    par: usize,
-    p: Option<(u64, u64)>,
-    rng: &mut Xoshiro4,
-) {
-    update_row(row, up, down, same, par, p, rng)
+/// The row update for `isa`, one of [`Isa::available`] (the check that makes the calls sound).
+fn row_kernel(isa: Isa) -> RowKernel {
+    // SAFETY (each arm): `sweep_with` accepts only instruction sets `Isa::available` listed.
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => |r, u, d, s, par, p, g| unsafe { update_row_avx2(r, u, d, s, par, p, g) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => |r, u, d, s, par, p, g| unsafe { update_row_avx512(r, u, d, s, par, p, g) },
+        _ => |r, u, d, s, par, p, g| unsafe { update_row_portable(r, u, d, s, par, p, g) },
+    }
 }
 
 impl MultiSpinIsing {
@@ -392,22 +353,22 @@ impl MultiSpinIsing {
     /// One checkerboard sweep (both colours) at inverse temperature `beta`, on the best
     /// instruction set this CPU has.
     pub fn sweep(&mut self, beta: f64) -> Result<(), PhysicsError> {
-        let best = *MscIsa::available().last().expect("portable is always there");
+        let best = *Isa::available().last().expect("portable is always there");
         self.sweep_with(beta, best)
     }
 
-    /// [`Self::sweep`] on a given instruction set (one of [`MscIsa::available`]); every one
+    /// [`Self::sweep`] on a given instruction set (one of [`Isa::available`]); every one
     /// gives the same spins.
-    pub fn sweep_with(&mut self, beta: f64, isa: MscIsa) -> Result<(), PhysicsError> {
+    pub fn sweep_with(&mut self, beta: f64, isa: Isa) -> Result<(), PhysicsError> {
         check_beta(beta)?;
-        if !MscIsa::available().contains(&isa) {
+        if !Isa::available().contains(&isa) {
             return Err(PhysicsError::InvalidParameter(format!(
                 "{isa:?} is not available on this CPU"
             )));
         }
         let p = fixed_point((-4.0 * beta * self.j).exp()).zip(fixed_point((-8.0 * beta * self.j).exp()));
         for col in 0..2 {
-            self.half_sweep(col, p, isa.row_kernel());
+            self.half_sweep(col, p, row_kernel(isa));
         }
         Ok(())
     }
@@ -603,7 +564,7 @@ mod tests {
         let model = Ising::ferromagnet(Lattice::new(1408, 6, Boundary::Periodic).unwrap(), 1.0);
         let s = random_spins(1408 * 6, 4);
         let mut reference: Option<Vec<i8>> = None;
-        for isa in MscIsa::available() {
+        for isa in Isa::available() {
             let mut m = MultiSpinIsing::new(&model, &s, 11).unwrap();
             for beta in [0.3, 0.44, 0.6] {
                 m.sweep_with(beta, isa).unwrap();

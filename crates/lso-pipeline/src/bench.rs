@@ -1,7 +1,7 @@
 //! Sampler throughput: spin-flip attempts per nanosecond of CPU time (the machines are shared,
 //! so CPU time, not wall time, is the fair measure), best of several repeats.
 
-use lso_physics::msc::MscIsa;
+use lso_physics::heisenberg::Isa;
 use lso_physics::rng::{stream, tag};
 use lso_physics::sampler::Sampler;
 use lso_physics::{Boundary, HeatBath, Ising, Lattice, Metropolis, MultiSpinIsing};
@@ -83,10 +83,10 @@ pub fn sweeps(l: usize, sweeps: usize, repeats: usize) -> Vec<Row> {
     }));
     if MultiSpinIsing::supports(l, l) {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let isas = MscIsa::available();
+        let isas = Isa::available();
         let best = *isas.last().expect("portable");
         // Every instruction set on one thread, then the best one on every core.
-        let mut runs: Vec<(MscIsa, usize)> = isas.iter().map(|&i| (i, 1)).collect();
+        let mut runs: Vec<(Isa, usize)> = isas.iter().map(|&i| (i, 1)).collect();
         if cores > 1 {
             runs.push((best, cores));
         }

@@ -194,7 +194,7 @@ pub fn write(
 
 /// Whether `path` holds OVF rather than `.npy`: by its first bytes, or by its name when those
 /// are neither format's (so a broken `.ovf` gets the OVF reader's message).
-pub fn is_ovf(path: &Path, bytes: &[u8]) -> bool {
+fn is_ovf(path: &Path, bytes: &[u8]) -> bool {
     if bytes.starts_with(b"\x93NUMPY") {
         return false;
     }
@@ -215,8 +215,14 @@ pub fn holds_vectors(path: &Path) -> bool {
 /// file (text or binary, every segment a configuration, as OOMMF, MuMax3 and Spirit write them).
 /// Spins whose length is off by more than 1e-3 are refused (renormalising would hide a broken file).
 pub fn load(path: &Path) -> Result<ChiralSet> {
+    Ok(load_tagged(path)?.0)
+}
+
+/// [`load`], also saying whether the file was OVF (so an answer can go out in the same format).
+pub fn load_tagged(path: &Path) -> Result<(ChiralSet, bool)> {
     let bytes = std::fs::read(path).map_err(|e| fail!("{}: cannot read: {e}", path.display()))?;
-    let set = if is_ovf(path, &bytes) {
+    let ovf = is_ovf(path, &bytes);
+    let set = if ovf {
         let f = lso_physics::ovf::decode(&bytes).map_err(|e| fail!("{}: {e}", path.display()))?;
         ChiralSet {
             lx: f.nx,
@@ -235,7 +241,7 @@ pub fn load(path: &Path) -> Result<ChiralSet> {
             ));
         }
     }
-    Ok(set)
+    Ok((set, ovf))
 }
 
 fn load_npy(path: &Path, bytes: &[u8]) -> Result<ChiralSet> {
@@ -264,9 +270,4 @@ fn load_npy(path: &Path, bytes: &[u8]) -> Result<ChiralSet> {
     };
     let spins: Vec<Spin> = values.chunks(3).map(|c| [c[0], c[1], c[2]]).collect();
     Ok(ChiralSet { lx, ly, spins })
-}
-
-/// One configuration as an OVF 2.0 file (x fastest, then y; one layer in z).
-pub fn ovf(set: &ChiralSet, k: usize, title: &str, format: lso_physics::ovf::OvfFormat) -> Vec<u8> {
-    lso_physics::ovf::encode(set.config(k), set.lx, set.ly, title, format)
 }
