@@ -315,6 +315,65 @@ pub fn train_autoencoder<M: Autoencoder>(
     Ok((best.valid(), history))
 }
 
+/// Weighted fine-tuning for weighted retraining (Tripp et al. 2020): `steps` mini-batches of
+/// `tcfg.batch_size` rows drawn with replacement with probability ∝ `weights`, from the model's
+/// current weights with a fresh Adam and no validation split (the data grow with every round;
+/// the search, not a held-out loss, judges the result). Returns the model and the mean loss.
+#[allow(clippy::too_many_arguments)]
+pub fn fine_tune<M: Autoencoder>(
+    model: M,
+    input: usize,
+    latent: usize,
+    output: OutputKind,
+    tcfg: &VaeTrainConfig,
+    data: &[f32],
+    weights: &[f64],
+    steps: usize,
+    seed: u64,
+) -> Result<(M, f64), NnError> {
+    tcfg.validate()?;
+    let rows = check_data(data, input)?;
+    if weights.len() != rows
+        || weights.iter().any(|w| !(w.is_finite() && *w >= 0.0))
+        || !weights.iter().any(|w| *w > 0.0)
+    {
+        return Err(NnError::Data(format!(
+            "fine-tuning needs {rows} finite non-negative weights, not all zero"
+        )));
+    }
+    let mut cumulative = Vec::with_capacity(rows);
+    let mut total = 0.0;
+    for w in weights {
+        total += w;
+        cumulative.push(total);
+    }
+    let device = train_device();
+    let mut model = model.train();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut opt = AdamConfig::new().with_epsilon(1e-8).init();
+    let mut sum = 0.0;
+    for step in 0..steps {
+        let batch: Vec<usize> = (0..tcfg.batch_size)
+            .map(|_| {
+                let u = rand::Rng::random::<f64>(&mut rng) * total;
+                cumulative.partition_point(|&c| c <= u).min(rows - 1)
+            })
+            .collect();
+        let b = batch.len();
+        let x = tensor2(gather(data, input, &batch), b, input, &device);
+        let eps = tensor2((0..b * latent).map(|_| normal(&mut rng)).collect(), b, latent, &device);
+        let (loss, _, _) = elbo(&model, x, eps, output, tcfg);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = opt.step(tcfg.learning_rate, model, grads);
+        let l = scalar(loss.inner());
+        if !l.is_finite() {
+            return Err(NnError::Diverged { epoch: step, loss: l });
+        }
+        sum += l;
+    }
+    Ok((model.valid(), sum / steps.max(1) as f64))
+}
+
 /// Encoder means of every row, in batches, as `rows × latent` values.
 pub fn encode_means<M: Autoencoder>(model: &M, data: &[f32], input: usize, latent: usize) -> Result<Vec<f32>, NnError> {
     let rows = check_data(data, input)?;

@@ -219,6 +219,26 @@ impl LatentBo {
         })
     }
 
+    /// Replaces the region's evaluations with known ones (encoded data with their true values,
+    /// as LOL-BO seeds its GP, and again after every retraining moves the codes), keeping the
+    /// trust region's length and counters. Not counted as evaluations; the best of them becomes
+    /// the incumbent the next batch must beat.
+    pub fn warm_start(&mut self, points: Vec<Vec<f64>>, values: &[f64]) -> Result<(), OptError> {
+        if points.len() != values.len() || points.iter().any(|p| p.len() != self.dim) {
+            return Err(OptError::Config(format!(
+                "warm start needs {} points of dimension {} with one value each",
+                values.len(),
+                self.dim
+            )));
+        }
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(OptError::Objective("warm start values must be finite".into()));
+        }
+        self.data = points.into_iter().zip(values.iter().copied()).collect();
+        self.incumbent = self.data.iter().map(|d| d.1).reduce(f64::min);
+        Ok(())
+    }
+
     pub fn region(&self) -> &TrustRegion {
         &self.region
     }
@@ -426,6 +446,25 @@ mod tests {
 
     fn region(dim: usize) -> TrustRegion {
         TrustRegion::new(&BoConfig::default(), dim)
+    }
+
+    #[test]
+    fn a_warm_start_skips_the_prior_draws_and_sets_the_incumbent() {
+        let cfg = BoConfig::default();
+        let mut bo = LatentBo::new(2, cfg.clone(), 1).unwrap();
+        let pts: Vec<Vec<f64>> = (0..12).map(|i| vec![i as f64 * 0.1, -(i as f64) * 0.05]).collect();
+        let vals: Vec<f64> = pts.iter().map(|p| p[0] * p[0] + p[1] * p[1]).collect();
+        bo.warm_start(pts.clone(), &vals).unwrap();
+        assert_eq!(bo.incumbent, Some(0.0));
+        // Enough data: a GP batch, not the initial prior draws, and within the region's box.
+        let batch = bo.ask();
+        assert_eq!(batch.len(), cfg.batch);
+        assert!(batch
+            .iter()
+            .all(|z| z.iter().all(|v| v.abs() <= 0.5 * cfg.l_max * 10.0)));
+        assert!(bo.warm_start(vec![vec![0.0; 3]], &[1.0]).is_err());
+        assert!(bo.warm_start(pts, &vals[..3]).is_err());
+        assert!(bo.warm_start(vec![vec![0.0; 2]], &[f64::NAN]).is_err());
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub mod problems;
 pub mod progress;
 pub mod report;
 pub mod results;
+pub mod retrain;
 pub mod run_report;
 pub mod rundir;
 pub mod search;

@@ -7,6 +7,7 @@ pub mod config;
 pub mod data;
 pub mod relax;
 mod report;
+mod retrain;
 
 pub use config::{ChiralRunConfig, ChiralSearch, ConvSection};
 pub use data::{ChiralDataConfig, ChiralSet};
@@ -41,6 +42,18 @@ pub struct ChiralModel {
     pub config: ConvVaeConfig,
     pub history: History,
     pub latents: Vec<f32>,
+}
+
+impl ChiralModel {
+    /// This model with other VAE weights (a fine-tuned copy).
+    pub fn with_vae(&self, vae: ConvVae) -> Self {
+        Self {
+            vae,
+            config: self.config.clone(),
+            history: self.history.clone(),
+            latents: self.latents.clone(),
+        }
+    }
 }
 
 impl ChiralProblem {

@@ -8,6 +8,7 @@ pub mod data;
 pub mod dataconfig;
 pub mod model;
 mod report;
+mod retrain;
 pub mod surrogate;
 
 pub use config::{ControlConfig, IsingRunConfig, IsingSearch, ObjectiveKind};
@@ -84,6 +85,20 @@ impl IsingModel {
             surrogate,
             surrogate_report,
         })
+    }
+}
+
+impl IsingModel {
+    /// This model with other VAE weights (a fine-tuned copy); the rest is shared by value.
+    pub fn with_vae(&self, vae: MlpVae) -> Self {
+        Self {
+            vae,
+            vae_config: self.vae_config.clone(),
+            history: self.history.clone(),
+            latents: self.latents.clone(),
+            surrogate: self.surrogate.clone(),
+            surrogate_report: self.surrogate_report.clone(),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod data;
 mod report;
+mod retrain;
 
 pub use config::{Goal, ShapesDataConfig, ShapesRunConfig, ShapesSearch};
 pub use data::ShapeSet;
@@ -33,6 +34,19 @@ pub struct ShapesModel {
     pub range: Option<(f32, f32)>,
     pub history: History,
     pub latents: Vec<f32>,
+}
+
+impl ShapesModel {
+    /// This model with other VAE weights (a fine-tuned copy).
+    pub fn with_vae(&self, vae: MlpVae) -> Self {
+        Self {
+            vae,
+            config: self.config.clone(),
+            range: self.range,
+            history: self.history.clone(),
+            latents: self.latents.clone(),
+        }
+    }
 }
 
 impl ShapesProblem {

@@ -1,0 +1,76 @@
+//! Weighted retraining of the chiral conv VAE: rows are unit spins, three values per site.
+
+use super::{ChiralData, ChiralModel, ChiralProblem};
+use crate::error::{fail, Result};
+use crate::problem::Observed;
+use crate::retrain::Retrainable;
+use lso_nn::train::{encode_means, fine_tune};
+use lso_nn::{checkpoint, OutputKind};
+use lso_physics::heisenberg::Spin;
+
+impl Retrainable for ChiralProblem {
+    fn rows(&self, data: &ChiralData) -> Vec<f32> {
+        data.set.spins.iter().flat_map(|s| s.map(|c| c as f32)).collect()
+    }
+    fn decode_rows(&self, data: &ChiralData, m: &ChiralModel, z: &[Vec<f64>]) -> Result<Vec<f32>> {
+        Ok(self
+            .decode(data, m, z)
+            .iter()
+            .flatten()
+            .flat_map(|s| s.map(|c| c as f32))
+            .collect())
+    }
+    fn observe_rows(&self, data: &ChiralData, rows: &[f32]) -> Result<Vec<Observed>> {
+        let n = 3 * data.model.lattice().sites();
+        if rows.len() % n != 0 {
+            return Err(fail!("{} values are not rows of {n} spin components", rows.len()));
+        }
+        rows.chunks(n)
+            .map(|r| {
+                // Rows hold f32: each spin is put back on the sphere in f64.
+                let s: Vec<Spin> = r
+                    .chunks(3)
+                    .map(|c| {
+                        let v = [c[0] as f64, c[1] as f64, c[2] as f64];
+                        let n = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+                        if (n - 1.0).abs() > 1e-4 {
+                            return Err(fail!("a spin of length {n} is not a unit vector"));
+                        }
+                        Ok(v.map(|x| x / n))
+                    })
+                    .collect::<Result<_>>()?;
+                Ok(self.observe(&data.model, &s))
+            })
+            .collect()
+    }
+    fn encode_rows(&self, m: &ChiralModel, rows: &[f32]) -> Result<Vec<f32>> {
+        Ok(encode_means(&m.vae, rows, m.config.input(), m.config.latent)?)
+    }
+    fn fine_tune(
+        &self,
+        m: &ChiralModel,
+        rows: &[f32],
+        weights: &[f64],
+        steps: usize,
+        seed: u64,
+    ) -> Result<(ChiralModel, f64)> {
+        let (vae, loss) = fine_tune(
+            m.vae.clone(),
+            m.config.input(),
+            m.config.latent,
+            OutputKind::Linear,
+            &self.cfg.vae.train,
+            rows,
+            weights,
+            steps,
+            seed,
+        )?;
+        Ok((m.with_vae(vae), loss))
+    }
+    fn vae_bytes(&self, m: &ChiralModel) -> Result<Vec<u8>> {
+        Ok(checkpoint::to_bytes(&m.vae)?)
+    }
+    fn with_vae_bytes(&self, m: &ChiralModel, bytes: Vec<u8>) -> Result<ChiralModel> {
+        Ok(m.with_vae(checkpoint::load_into(m.vae.clone(), bytes)?))
+    }
+}
