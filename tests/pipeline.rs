@@ -326,3 +326,82 @@ fn an_interrupted_run_cleans_up_and_resumes() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout.contains("data      reused"), "{stdout}");
 }
+
+/// `[optimise.retrain]` runs the weighted-retraining loop and its no-retraining control on every
+/// problem and objective, records each round, keeps each retrain's weights, draws the curves,
+/// leaves the plain search cached when only its settings change, and refuses gradient explorers.
+#[test]
+fn weighted_retraining_runs_on_every_problem_from_a_config() {
+    let t = tempfile::tempdir().unwrap();
+    let section = "\n[optimise.retrain]\nmethods = [\"cmaes\", \"genetic\"]\nbudget = 60\nevery = 20\nsteps = 5\n";
+    for (fixture_name, problem, objectives) in [
+        ("small.toml", "ising", 1),
+        ("small-chiral.toml", "chiral", 2),
+        ("small-shapes.toml", "shapes", 2),
+    ] {
+        let cfg = t.path().join(fixture_name);
+        std::fs::write(&cfg, format!("{}{section}", fixture(fixture_name))).unwrap();
+        let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", problem]);
+        assert!(o.status.success(), "{problem}: {}", stderr(&o));
+        let run = t.path().join(problem);
+        let r = json(&run.join("results.json"));
+        let outcomes = r["outcomes"].as_array().unwrap();
+        for method in ["cmaes+retrain", "cmaes+fixed", "genetic+retrain", "genetic+fixed"] {
+            let found: Vec<_> = outcomes.iter().filter(|o| o["method"] == method).collect();
+            assert_eq!(found.len(), objectives, "{problem} {method}");
+            for o in found {
+                assert_eq!(o["evaluations"]["true"], 60, "{problem} {method}");
+                assert!(o["best"].as_object().unwrap().values().all(|v| v.is_number()));
+            }
+        }
+        let loops = json(&run.join("retrain/loops.json"));
+        let loops = loops.as_array().unwrap();
+        assert_eq!(loops.len(), 4 * objectives);
+        for l in loops {
+            let rounds = l["rounds"].as_array().unwrap();
+            let retrained = l["retrain"].as_bool().unwrap();
+            // Retrained rounds end at their quota; the control's explorer runs on through
+            // round ends, so a whole batch may span several.
+            if retrained {
+                assert_eq!(rounds.len(), 3, "{problem}: 60 evaluations in rounds of 20");
+            } else {
+                assert!((1..=3).contains(&rounds.len()), "{problem}");
+            }
+            assert_eq!(rounds.last().unwrap()["evaluations"], 60);
+            for r in rounds {
+                assert_eq!(r["retrain_seconds"].is_number(), retrained);
+                // The training data plus every configuration judged so far.
+                let d = r["dataset"].as_u64().unwrap() - r["evaluations"].as_u64().unwrap();
+                assert!(d >= 5, "{problem}: {r}");
+            }
+        }
+        let models = std::fs::read_dir(run.join("retrain-work"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().join("models/round-002.safetensors").exists())
+            .count();
+        assert_eq!(models, 2 * objectives, "{problem}: every retrain's weights are kept");
+        assert!(run.join("report/retrain_0.png").exists());
+        let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+        assert!(html.contains("retrain_0.png") && html.contains("genetic+fixed"));
+    }
+    // Other loop settings: the plain search is reused, the loops rerun.
+    let cfg = t.path().join("small.toml");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("budget = 60", "budget = 40");
+    std::fs::write(&cfg, text).unwrap();
+    let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", "ising"]);
+    assert!(!o.status.success(), "a changed stage needs --force");
+    let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", "ising2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Gradient explorers cannot search the true objective.
+    std::fs::write(
+        &cfg,
+        format!("{}\n[optimise.retrain]\nmethods = [\"adam\"]\n", fixture("small.toml")),
+    )
+    .unwrap();
+    let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", "bad"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("optimise.retrain.methods"), "{}", stderr(&o));
+    assert!(!t.path().join("bad/data").exists(), "refused before any work");
+}

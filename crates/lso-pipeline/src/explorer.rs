@@ -2,6 +2,7 @@
 //! one factory ([`build`]), so every method runs on every problem and objective.
 
 use crate::error::Checker;
+use crate::retrain::RetrainConfig;
 use lso_opt::{Adam, AdamConfig, CmaEs, CmaEsConfig, Genetic, GeneticConfig, OptError, Optimiser, RandomSearch};
 use lso_opt::{BoConfig, LatentBo, Stochastic, StochasticConfig};
 use serde::{Deserialize, Serialize};
@@ -84,6 +85,8 @@ pub struct SearchConfig {
     pub genetic: GeneticConfig,
     pub stochastic: StochasticConfig,
     pub bo: BoConfig,
+    /// Weighted-retraining loops (none unless `methods` lists some).
+    pub retrain: RetrainConfig,
 }
 
 impl Default for SearchConfig {
@@ -113,13 +116,14 @@ impl Default for SearchConfig {
                 ..Default::default()
             },
             bo: BoConfig::default(),
+            retrain: RetrainConfig::default(),
         }
     }
 }
 
 impl SearchConfig {
     /// The keys of `[optimise]` that belong here.
-    pub const KEYS: [&'static str; 11] = [
+    pub const KEYS: [&'static str; 12] = [
         "methods",
         "restarts",
         "budget",
@@ -131,6 +135,7 @@ impl SearchConfig {
         "genetic",
         "stochastic",
         "bo",
+        "retrain",
     ];
 
     /// Checks every value, building each explorer once so that settings it would refuse are
@@ -153,6 +158,7 @@ impl SearchConfig {
         c.require(self.radius >= 0.0 && self.radius.is_finite(), "optimise.radius", || {
             format!("must be >= 0, got {}", self.radius)
         });
+        self.retrain.check(c, "optimise.retrain");
         // Every explorer's settings, listed or not: a config that names one later must not
         // have carried a broken setting unnoticed.
         for m in MethodName::ALL {

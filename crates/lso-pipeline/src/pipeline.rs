@@ -8,6 +8,7 @@ use crate::problem::{Problem, RunView};
 use crate::problems::{ChiralProblem, IsingProblem, ShapesProblem};
 use crate::progress::say;
 use crate::results::{format_table, summary_rows, Outcome, Results, TraceRecord, SCHEMA};
+use crate::retrain::{LoopSummary, Retrainable};
 use crate::rundir::{read_json, write_json, Provenance, Staging};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -126,7 +127,7 @@ pub fn prepare<P: Problem>(
 }
 
 /// Runs problem `p` through every stage into its run directory.
-pub fn run<P: Problem>(mut p: P, opts: &RunOptions) -> Result<RunOutput> {
+pub fn run<P: Retrainable>(mut p: P, opts: &RunOptions) -> Result<RunOutput> {
     if let Some(s) = opts.seed {
         p.set_seed(s);
     }
@@ -147,15 +148,38 @@ pub fn run<P: Problem>(mut p: P, opts: &RunOptions) -> Result<RunOutput> {
     let objectives = p.objectives(&data);
 
     let opt_dir = dir.join("optimise");
-    let opt_hash = hash_of(&(&hash, p.search(), p.search_key(), &objectives));
+    // The retraining loops are a stage of their own: their settings leave this one cached.
+    let mut search = p.search().clone();
+    let retrain = std::mem::take(&mut search.retrain);
+    let opt_hash = hash_of(&(&hash, &search, p.search_key(), &objectives));
     let t = stage(&opt_dir, "optimise", &opt_hash, force, |out| {
         let (outcomes, traces) = crate::search::run(&p, &data, &model, &objectives)?;
         out.write_json("results.json", &outcomes)?;
         out.write_json("traces.json", &traces)
     })?;
     timed("optimise", t);
-    let outcomes: Vec<Outcome> = read_json(&opt_dir.join("results.json"))?;
+    let mut outcomes: Vec<Outcome> = read_json(&opt_dir.join("results.json"))?;
     let traces: Vec<TraceRecord> = read_json(&opt_dir.join("traces.json"))?;
+
+    let mut loops: Vec<LoopSummary> = Vec::new();
+    if !retrain.methods.is_empty() {
+        let retrain_dir = dir.join("retrain");
+        // Checkpoints and every retrain's weights live beside the stage, so a killed loop
+        // resumes; --force starts them afresh.
+        let work = dir.join("retrain-work");
+        if force && work.exists() {
+            std::fs::remove_dir_all(&work).map_err(|e| fail!("{}: cannot remove: {e}", work.display()))?;
+        }
+        let retrain_hash = hash_of(&(&opt_hash, &retrain));
+        let t = stage(&retrain_dir, "retrain", &retrain_hash, force, |out| {
+            let (o, l) = crate::retrain::run_all(&p, &data, &model, &objectives, &work)?;
+            out.write_json("results.json", &o)?;
+            out.write_json("loops.json", &l)
+        })?;
+        timed("retrain", t);
+        outcomes.extend(read_json::<Vec<Outcome>>(&retrain_dir.join("results.json"))?);
+        loops = read_json(&retrain_dir.join("loops.json"))?;
+    }
 
     let control_dir = dir.join("control");
     let s = p.search();
@@ -194,6 +218,7 @@ pub fn run<P: Problem>(mut p: P, opts: &RunOptions) -> Result<RunOutput> {
         results: &results,
         traces: &traces,
         sets: &sets,
+        loops: &loops,
     };
     let report = crate::run_report::write(&p, &view, &serde_json::to_string_pretty(&prov)?)?;
     prov.timings_s.insert("report".into(), t0.elapsed().as_secs_f64());

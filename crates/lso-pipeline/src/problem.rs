@@ -29,6 +29,8 @@ pub struct RunView<'a, P: Problem> {
     /// The judged observables of every configuration of the shared controls, by control
     /// (`training`, `decoded-training`, `prior`).
     pub sets: &'a BTreeMap<String, Vec<Observed>>,
+    /// The weighted-retraining loops, if the run had any.
+    pub loops: &'a [crate::retrain::LoopSummary],
 }
 
 /// The accessors every problem writes the same way over its `cfg` (a run config with `name`,

@@ -54,9 +54,83 @@ pub fn write<P: Problem>(p: &P, view: &RunView<'_, P>, provenance_json: &str) ->
             ),
         )?;
     }
+    retrain_figures(view.loops, view.results, &mut page, view.fig_dir)?;
     p.report(view, &mut page)?;
     page.pre("Provenance (manifest)", provenance_json);
     let path = view.dir.join("report.html");
     crate::rundir::write_atomic(&path, page.render().as_bytes())?;
     Ok(path)
+}
+
+/// Best value so far against true evaluations for every weighted-retraining loop, the loop
+/// without retraining (`+fixed`, paler) beside it.
+fn retrain_figures(
+    loops: &[crate::retrain::LoopSummary],
+    results: &crate::results::Results,
+    page: &mut Page,
+    fig_dir: &std::path::Path,
+) -> Result<()> {
+    for (qi, spec) in results.objectives.iter().enumerate() {
+        let mine: Vec<_> = loops.iter().filter(|l| l.objective == spec.name).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let series: Vec<Series> = mine
+            .iter()
+            .map(|l| {
+                let base = l.method.split('+').next().unwrap_or_default();
+                let c = method_colour(base);
+                let colour = if l.retrain {
+                    c
+                } else {
+                    plotters::style::RGBColor(c.0 / 2 + 128, c.1 / 2 + 128, c.2 / 2 + 128)
+                };
+                // A step line: the best value holds until the next improvement.
+                let mut points: Vec<(f64, f64)> = Vec::new();
+                for &(e, v) in &l.curve {
+                    if let Some(&(_, prev)) = points.last() {
+                        points.push((e as f64, prev));
+                    }
+                    points.push((e as f64, v));
+                }
+                if let (Some(&(_, v)), Some(r)) = (points.last(), l.rounds.last()) {
+                    points.push((r.evaluations as f64, v));
+                }
+                Series {
+                    name: &l.method,
+                    points,
+                    colour,
+                }
+            })
+            .collect();
+        let png = charts::lines(
+            &series,
+            &format!("{}: weighted retraining", spec.name),
+            "true evaluations",
+            "best objective so far (minimised)",
+        )?;
+        let retrains: Vec<f64> = mine
+            .iter()
+            .flat_map(|l| l.rounds.iter().filter_map(|r| r.retrain_seconds))
+            .collect();
+        let per = if retrains.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " A retrain took {:.3} s on average ({} retrains).",
+                retrains.iter().sum::<f64>() / retrains.len() as f64,
+                retrains.len()
+            )
+        };
+        page.figure(
+            fig_dir,
+            &format!("retrain_{qi}.png"),
+            &png,
+            &format!(
+                "{}: each explorer in the weighted-retraining loop (decode, judge, add to the data, fine-tune with rank weights every round) and, paler, the same loop with the model never retrained.{per}",
+                spec.name
+            ),
+        )?;
+    }
+    Ok(())
 }

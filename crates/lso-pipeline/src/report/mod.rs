@@ -67,6 +67,7 @@ pub fn method_colour(method: &str) -> RGBColor {
         "random" => GREY,
         "genetic" => ORANGE,
         "stochastic" => GREEN,
+        "bo" => RGBColor(227, 119, 194),
         "prior" => RED,
         "greedy" => RGBColor(140, 86, 75),
         "anneal" => RGBColor(23, 190, 207),

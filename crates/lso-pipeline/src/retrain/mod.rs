@@ -13,8 +13,10 @@
 //! the same numbers as an uninterrupted one.
 
 mod checkpoint;
+pub mod runs;
 pub mod weights;
 
+pub use runs::{run_all, LoopSummary};
 pub use weights::rank_weights;
 
 use crate::error::{fail, Checker, Result};
