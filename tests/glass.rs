@@ -218,6 +218,10 @@ fn compare_resumes_and_three_merged_shards_equal_one_run() {
         "prior",
         "prior+data",
         "training-data",
+        "random/retrain",
+        "random/fixed",
+        "bo/retrain+data",
+        "bo/fixed",
     ] {
         assert!(methods.contains(m), "{m} missing from {methods:?}");
     }

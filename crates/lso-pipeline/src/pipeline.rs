@@ -305,6 +305,7 @@ mod tests {
         for f in [
             "configs/default.toml",
             "examples/chiral.toml",
+            "examples/chiral-retrain.toml",
             "examples/shapes.toml",
             "examples/ising-mc.toml",
         ] {

@@ -104,6 +104,10 @@ impl CompareConfig {
         c.require(cfg.instances >= 1, "instances", || "must be at least 1".into());
         c.require(cfg.seeds >= 1, "seeds", || "must be at least 1".into());
         c.require(cfg.bootstrap >= 10, "bootstrap", || "must be at least 10".into());
+        cfg.latent.retrain.check(&mut c, "latent.retrain");
+        if let Err(e) = cfg.latent.bo.check() {
+            c.require(false, "latent.bo", || format!("is invalid: {e}"));
+        }
         for &l in &cfg.sizes {
             c.require((2..=512).contains(&l), "sizes", || {
                 format!("must be between 2 and 512, got {l}")

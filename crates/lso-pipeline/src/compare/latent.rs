@@ -5,6 +5,8 @@
 //! and those plus what its training data cost (the annealing sweeps that made it, and for the
 //! surrogate the energies that labelled it), so neither reading hides the other. The training
 //! data are a method too (`training-data`): the best annealed configuration within the budget.
+//! With `[latent.retrain]` methods, each also runs the weighted-retraining loop on the true
+//! energy (`cmaes/retrain`) beside the same loop without retraining (`cmaes/fixed`).
 
 use super::{Cell, CompareConfig, Instance};
 use crate::config::AnnealConfig;
@@ -12,6 +14,7 @@ use crate::error::Result;
 use crate::explorer::MethodName;
 use crate::problem::Problem;
 use crate::problems::ising::{IsingProblem, IsingRunConfig, ObjectiveKind, Source};
+use crate::retrain::{run_loop, LoopSpec, RetrainConfig};
 use lso_physics::rng::{mix, tag};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -32,6 +35,11 @@ pub struct LatentSettings {
     /// Decoded prior draws (0: no prior control).
     pub prior: usize,
     pub vae_epochs: usize,
+    /// Weighted-retraining loops on the true energy (none unless `methods` lists some): each
+    /// explorer with retraining (`cmaes/retrain`) and the same loop without (`cmaes/fixed`).
+    pub retrain: RetrainConfig,
+    /// Latent BO's settings, wherever it runs (as an explorer or in a loop).
+    pub bo: lso_opt::BoConfig,
 }
 
 impl Default for LatentSettings {
@@ -58,6 +66,8 @@ impl Default for LatentSettings {
             budget: 400,
             prior: 2000,
             vae_epochs: 40,
+            retrain: RetrainConfig::default(),
+            bo: lso_opt::BoConfig::default(),
         }
     }
 }
@@ -101,6 +111,8 @@ fn run_config(inst: &Instance, couplings: &Path, seed: u64, s: &LatentSettings) 
     c.optimise.search.restarts = s.restarts;
     c.optimise.search.budget = s.budget;
     c.optimise.search.prior_samples = s.prior.max(1);
+    c.optimise.search.retrain = s.retrain.clone();
+    c.optimise.search.bo = s.bo.clone();
     c
 }
 
@@ -160,6 +172,44 @@ pub fn run(dir: &Path, inst: &Instance, seed: usize, cfg: &CompareConfig, hash: 
             let name = format!("{}/{}", m.name(), objective_name(kind));
             cells.push(cell(name.clone(), anytime(&results, &cfg.budgets, 0)));
             cells.push(cell(format!("{name}+data"), anytime(&results, &cfg.budgets, data_cost)));
+        }
+    }
+    // Weighted retraining on the true energy, and the same loop with the model never retrained.
+    // Its rank weights need the training data's energies: their labels count as data cost.
+    if !s.retrain.methods.is_empty() {
+        p.cfg.optimise.problem.objective = ObjectiveKind::Hard;
+        let spec = p.objectives(&data).remove(0);
+        for &m in &s.retrain.methods {
+            let variants: &[bool] = if s.retrain.control { &[true, false] } else { &[true] };
+            for &retrain in variants {
+                let kind = if retrain { "retrain" } else { "fixed" };
+                let l = LoopSpec {
+                    spec: &spec,
+                    method: m,
+                    retrain,
+                    seed: mix(run_seed, tag("compare-retrain"), 0),
+                    max_rounds: None,
+                    keep_models: false,
+                };
+                let dir = work.join("retrain").join(format!("{}-{kind}", m.name()));
+                let r = run_loop(&p, &data, &model, p.search(), &s.retrain, &l, Some(&dir))?;
+                let results: Vec<(u64, f64)> = r
+                    .values
+                    .iter()
+                    .scan(f64::INFINITY, |b, &v| {
+                        *b = b.min(v);
+                        Some(*b)
+                    })
+                    .enumerate()
+                    .map(|(k, v)| (k as u64 + 1, v))
+                    .collect();
+                let name = format!("{}/{kind}", m.name());
+                cells.push(cell(name.clone(), anytime(&results, &cfg.budgets, 0)));
+                cells.push(cell(
+                    format!("{name}+data"),
+                    anytime(&results, &cfg.budgets, sweeps + labels),
+                ));
+            }
         }
     }
     // The training data as a method of their own: annealed configurations, each costing its
