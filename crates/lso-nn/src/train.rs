@@ -388,7 +388,7 @@ pub fn encode_means<M: Autoencoder>(model: &M, data: &[f32], input: usize, laten
 }
 
 /// Decoder outputs of `rows × latent` codes.
-pub fn decode(model: &MlpVae, z: &[f32], latent: usize, output: OutputKind) -> Vec<f32> {
+pub fn decode<M: Autoencoder>(model: &M, z: &[f32], latent: usize, output: OutputKind) -> Vec<f32> {
     let device = crate::device();
     let rows = z.len() / latent;
     to_vec(model.decode(tensor2(z.to_vec(), rows, latent, &device), output))

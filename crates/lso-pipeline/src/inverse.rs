@@ -137,6 +137,32 @@ pub struct Job<'a> {
     pub sources: Vec<String>,
 }
 
+/// The fitted couplings as arrays: `J` of shape `(Ly, Lx, 2)` (bonds) or `(N, N)` (all pairs)
+/// and `h` per site; `None` for the uniform model (two numbers).
+pub fn arrays(lattice: &Lattice, params: Parametrisation, theta: &[f64]) -> Option<(Vec<usize>, Vec<f64>, Vec<f64>)> {
+    let layout = Layout::new(lattice, params);
+    let (lx, ly, n) = (lattice.lx(), lattice.ly(), lattice.sites());
+    let np = layout.pairs.len();
+    match params {
+        Parametrisation::Uniform => None,
+        Parametrisation::Bonds => {
+            let mut j = vec![0.0; 2 * n];
+            for (b, v) in lattice.bonds().iter().zip(&theta[..np]) {
+                j[b.slot] = *v;
+            }
+            Some((vec![ly, lx, 2], j, theta[np..].to_vec()))
+        }
+        Parametrisation::Full => {
+            let mut j = vec![0.0; n * n];
+            for (&(a, b), v) in layout.pairs.iter().zip(&theta[..np]) {
+                j[a as usize * n + b as usize] = *v;
+                j[b as usize * n + a as usize] = *v;
+            }
+            Some((vec![n, n], j, theta[np..].to_vec()))
+        }
+    }
+}
+
 pub fn write(
     out: &Staging,
     set: &SpinSet,
@@ -148,27 +174,10 @@ pub fn write(
     let layout = Layout::new(lattice, job.params);
     let theta = &outcome.fit.couplings.theta;
     let (j_nn, h_mean) = layout.summary(lattice, theta);
-    let (lx, ly, n) = (lattice.lx(), lattice.ly(), lattice.sites());
-    let np = layout.pairs.len();
-    match job.params {
-        Parametrisation::Uniform => {}
-        Parametrisation::Bonds => {
-            let mut j = vec![0.0; 2 * n];
-            for (b, v) in lattice.bonds().iter().zip(&theta[..np]) {
-                j[b.slot] = *v;
-            }
-            out.write("J.npy", &npy::encode(&[ly, lx, 2], &j))?;
-            out.write("h.npy", &npy::encode(&[ly, lx], &theta[np..]))?;
-        }
-        Parametrisation::Full => {
-            let mut j = vec![0.0; n * n];
-            for (&(a, b), v) in layout.pairs.iter().zip(&theta[..np]) {
-                j[a as usize * n + b as usize] = *v;
-                j[b as usize * n + a as usize] = *v;
-            }
-            out.write("J.npy", &npy::encode(&[n, n], &j))?;
-            out.write("h.npy", &npy::encode(&[ly, lx], &theta[np..]))?;
-        }
+    let (lx, ly) = (lattice.lx(), lattice.ly());
+    if let Some((shape, j, h)) = arrays(lattice, job.params, theta) {
+        out.write("J.npy", &npy::encode(&shape, &j))?;
+        out.write("h.npy", &npy::encode(&[ly, lx], &h))?;
     }
     let status = match outcome.diverged_at {
         None => "finished".to_string(),
