@@ -14,6 +14,7 @@
 
 mod checkpoint;
 pub mod runs;
+pub mod vae_model;
 pub mod weights;
 
 pub use runs::{run_all, LoopSummary};

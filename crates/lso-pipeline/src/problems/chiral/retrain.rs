@@ -3,9 +3,8 @@
 use super::{ChiralData, ChiralModel, ChiralProblem};
 use crate::error::{fail, Result};
 use crate::problem::Observed;
+use crate::retrain::vae_model::VaeModel;
 use crate::retrain::Retrainable;
-use lso_nn::train::{encode_means, fine_tune};
-use lso_nn::{checkpoint, OutputKind};
 use lso_physics::heisenberg::Spin;
 
 impl Retrainable for ChiralProblem {
@@ -43,34 +42,19 @@ impl Retrainable for ChiralProblem {
             })
             .collect()
     }
-    fn encode_rows(&self, m: &ChiralModel, rows: &[f32]) -> Result<Vec<f32>> {
-        Ok(encode_means(&m.vae, rows, m.config.input(), m.config.latent)?)
+    crate::retrain_vae_methods!();
+}
+
+impl VaeModel for ChiralModel {
+    type Net = lso_nn::conv::ConvVae;
+    fn net(&self) -> &lso_nn::conv::ConvVae {
+        &self.vae
     }
-    fn fine_tune(
-        &self,
-        m: &ChiralModel,
-        rows: &[f32],
-        weights: &[f64],
-        steps: usize,
-        seed: u64,
-    ) -> Result<(ChiralModel, f64)> {
-        let (vae, loss) = fine_tune(
-            m.vae.clone(),
-            m.config.input(),
-            m.config.latent,
-            OutputKind::Linear,
-            &self.cfg.vae.train,
-            rows,
-            weights,
-            steps,
-            seed,
-        )?;
-        Ok((m.with_vae(vae), loss))
+    fn with_net(&self, vae: lso_nn::conv::ConvVae) -> Self {
+        self.with_vae(vae)
     }
-    fn vae_bytes(&self, m: &ChiralModel) -> Result<Vec<u8>> {
-        Ok(checkpoint::to_bytes(&m.vae)?)
-    }
-    fn with_vae_bytes(&self, m: &ChiralModel, bytes: Vec<u8>) -> Result<ChiralModel> {
-        Ok(m.with_vae(checkpoint::load_into(m.vae.clone(), bytes)?))
+    /// Linear outputs: the judge normalises each decoded vector.
+    fn layout(&self) -> (usize, usize, lso_nn::OutputKind) {
+        (self.config.input(), self.config.latent, lso_nn::OutputKind::Linear)
     }
 }

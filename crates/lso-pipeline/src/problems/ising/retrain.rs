@@ -3,9 +3,8 @@
 use super::{decoder, observe, IsingData, IsingModel, IsingProblem};
 use crate::error::{fail, Result};
 use crate::problem::Observed;
+use crate::retrain::vae_model::VaeModel;
 use crate::retrain::Retrainable;
-use lso_nn::checkpoint;
-use lso_nn::train::{encode_means, fine_tune};
 
 impl Retrainable for IsingProblem {
     fn rows(&self, data: &IsingData) -> Vec<f32> {
@@ -38,35 +37,19 @@ impl Retrainable for IsingProblem {
             })
             .collect()
     }
-    fn encode_rows(&self, m: &IsingModel, rows: &[f32]) -> Result<Vec<f32>> {
-        Ok(encode_means(&m.vae, rows, m.vae_config.input, m.vae_config.latent)?)
+    crate::retrain_vae_methods!();
+}
+
+impl VaeModel for IsingModel {
+    type Net = lso_nn::MlpVae;
+    fn net(&self) -> &lso_nn::MlpVae {
+        &self.vae
     }
-    fn fine_tune(
-        &self,
-        m: &IsingModel,
-        rows: &[f32],
-        weights: &[f64],
-        steps: usize,
-        seed: u64,
-    ) -> Result<(IsingModel, f64)> {
-        let c = &m.vae_config;
-        let (vae, loss) = fine_tune(
-            m.vae.clone(),
-            c.input,
-            c.latent,
-            c.output,
-            &self.cfg.vae.train,
-            rows,
-            weights,
-            steps,
-            seed,
-        )?;
-        Ok((m.with_vae(vae), loss))
+    fn with_net(&self, vae: lso_nn::MlpVae) -> Self {
+        self.with_vae(vae)
     }
-    fn vae_bytes(&self, m: &IsingModel) -> Result<Vec<u8>> {
-        Ok(checkpoint::to_bytes(&m.vae)?)
-    }
-    fn with_vae_bytes(&self, m: &IsingModel, bytes: Vec<u8>) -> Result<IsingModel> {
-        Ok(m.with_vae(checkpoint::load_into(m.vae.clone(), bytes)?))
+    fn layout(&self) -> (usize, usize, lso_nn::OutputKind) {
+        let c = &self.vae_config;
+        (c.input, c.latent, c.output)
     }
 }

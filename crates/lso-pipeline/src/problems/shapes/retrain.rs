@@ -4,9 +4,8 @@
 use super::{network_input, observe, ShapeSet, ShapesModel, ShapesProblem};
 use crate::error::{fail, Result};
 use crate::problem::Observed;
+use crate::retrain::vae_model::VaeModel;
 use crate::retrain::Retrainable;
-use lso_nn::checkpoint;
-use lso_nn::train::{encode_means, fine_tune};
 
 impl Retrainable for ShapesProblem {
     fn rows(&self, set: &ShapeSet) -> Vec<f32> {
@@ -43,35 +42,19 @@ impl Retrainable for ShapesProblem {
             })
             .collect())
     }
-    fn encode_rows(&self, m: &ShapesModel, rows: &[f32]) -> Result<Vec<f32>> {
-        Ok(encode_means(&m.vae, rows, m.config.input, m.config.latent)?)
+    crate::retrain_vae_methods!();
+}
+
+impl VaeModel for ShapesModel {
+    type Net = lso_nn::MlpVae;
+    fn net(&self) -> &lso_nn::MlpVae {
+        &self.vae
     }
-    fn fine_tune(
-        &self,
-        m: &ShapesModel,
-        rows: &[f32],
-        weights: &[f64],
-        steps: usize,
-        seed: u64,
-    ) -> Result<(ShapesModel, f64)> {
-        let c = &m.config;
-        let (vae, loss) = fine_tune(
-            m.vae.clone(),
-            c.input,
-            c.latent,
-            c.output,
-            &self.cfg.vae.train,
-            rows,
-            weights,
-            steps,
-            seed,
-        )?;
-        Ok((m.with_vae(vae), loss))
+    fn with_net(&self, vae: lso_nn::MlpVae) -> Self {
+        self.with_vae(vae)
     }
-    fn vae_bytes(&self, m: &ShapesModel) -> Result<Vec<u8>> {
-        Ok(checkpoint::to_bytes(&m.vae)?)
-    }
-    fn with_vae_bytes(&self, m: &ShapesModel, bytes: Vec<u8>) -> Result<ShapesModel> {
-        Ok(m.with_vae(checkpoint::load_into(m.vae.clone(), bytes)?))
+    fn layout(&self) -> (usize, usize, lso_nn::OutputKind) {
+        let c = &self.config;
+        (c.input, c.latent, c.output)
     }
 }
