@@ -199,8 +199,22 @@ impl<'a> ChiralObjective<'a> {
             tensor2(data, points.len(), self.latent, &crate::device()),
             OutputKind::Linear,
         ));
+        // The network's normalisation keeps an ε for its gradient, which leaves a near-zero
+        // vector short of the sphere; the configuration judged is made of exact unit spins.
         y.chunks(3 * self.geo.n)
-            .map(|c| c.chunks(3).map(|v| [v[0] as f64, v[1] as f64, v[2] as f64]).collect())
+            .map(|c| {
+                c.chunks(3)
+                    .map(|v| {
+                        let s = [v[0] as f64, v[1] as f64, v[2] as f64];
+                        let n = (s[0] * s[0] + s[1] * s[1] + s[2] * s[2]).sqrt();
+                        if n > 0.0 {
+                            s.map(|x| x / n)
+                        } else {
+                            [0.0, 0.0, 1.0]
+                        }
+                    })
+                    .collect()
+            })
             .collect()
     }
 }
@@ -269,6 +283,11 @@ mod tests {
             let mut obj = ChiralObjective::new(&vae, 3, &m, q.clone());
             let values = obj.values(&points).unwrap();
             let configs = obj.configs(&points);
+            // The judged configurations are exact unit spins.
+            assert!(configs
+                .iter()
+                .flatten()
+                .all(|s| (s.iter().map(|x| x * x).sum::<f64>() - 1.0).abs() < 1e-12));
             for (v, s) in values.iter().zip(&configs) {
                 let want = match &q {
                     Quantity::Energy => m.energy(s) / (l * l) as f64,

@@ -26,14 +26,15 @@ impl Retrainable for ChiralProblem {
         }
         rows.chunks(n)
             .map(|r| {
-                // Rows hold f32: each spin is put back on the sphere in f64.
+                // Rows hold f32 (and a decoded vector is normalised in f32 by the decoder's
+                // view): each spin is put back on the sphere in f64, as the judge's would be.
                 let s: Vec<Spin> = r
                     .chunks(3)
                     .map(|c| {
                         let v = [c[0] as f64, c[1] as f64, c[2] as f64];
                         let n = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-                        if (n - 1.0).abs() > 1e-4 {
-                            return Err(fail!("a spin of length {n} is not a unit vector"));
+                        if !(n > 1e-6 && n.is_finite()) {
+                            return Err(fail!("a spin of length {n} has no direction"));
                         }
                         Ok(v.map(|x| x / n))
                     })
