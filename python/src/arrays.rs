@@ -96,8 +96,9 @@ fn not_a_spin<T: Copy + PartialEq + std::fmt::Display>(
     Some(format!("spins: value {} at index {idx:?} is not ±1", s[i]))
 }
 
-/// Calls `f` with ±1 spins `(M, Ly, Lx)` or `(Ly, Lx)` as int8 and `(Ly, Lx)`: a C-contiguous
-/// int8 array is read in place, anything else checked and converted once.
+/// Calls `f` with spins `(M, Ly, Lx)` or `(Ly, Lx)` as int8 and `(Ly, Lx)`: a C-contiguous int8
+/// array is read in place and `f` must check its values (an error saying "not ±1" is replaced by
+/// one naming the first bad entry); anything else is checked and converted once.
 pub fn ising_spins<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[i8], (usize, usize)) -> PyResult<R>) -> PyResult<R> {
     let dims = |shape: &[usize]| -> PyResult<(usize, usize)> {
         match shape {
@@ -122,10 +123,11 @@ pub fn ising_spins<R>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[i8], (usize, usiz
                 &owned
             }
         };
-        if !crate::fast::all_spins(s) {
-            return Err(err(not_a_spin(s, 1, -1, &shape).expect("a value is not ±1")));
-        }
-        return f(s, d);
+        return f(s, d).map_err(|e| match not_a_spin(s, 1, -1, &shape) {
+            // The fast kernel checks as it goes; name the value when it refused.
+            Some(m) if e.to_string().contains("not ±1") => err(m),
+            _ => e,
+        });
     }
     let (v, shape) = float_values(obj, "spins")?;
     let d = dims(&shape)?;

@@ -15,8 +15,8 @@ fn dot(a: &[i8], b: &[i8]) -> i32 {
     a.len() as i32 - 2 * differ
 }
 
-/// Σ over bonds of s_i s_j, and Σ s_i, of one `lx × ly` grid.
-fn bond_sum(s: &[i8], lx: usize, ly: usize, periodic: bool) -> (i32, i32) {
+/// Σ over bonds of s_i s_j, Σ s_i, and whether every value is ±1, of one `lx × ly` grid.
+fn bond_sum(s: &[i8], lx: usize, ly: usize, periodic: bool) -> (i32, i32, bool) {
     let n = lx * ly;
     let mut bonds = dot(&s[..n - 1], &s[1..]);
     for y in 0..ly {
@@ -33,22 +33,29 @@ fn bond_sum(s: &[i8], lx: usize, ly: usize, periodic: bool) -> (i32, i32) {
     if periodic {
         bonds += dot(&s[n - lx..], &s[..lx]);
     }
-    let mut down = 0i32;
+    let (mut down, mut bad) = (0i32, 0u8);
     for c in s.chunks(255) {
-        down += c.iter().fold(0u8, |n, &v| n + u8::from(v < 0)) as i32;
+        // One pass: how many spins are down, and whether any value is not ±1 (`v + 1` is 0 or
+        // 2 exactly then).
+        let (d, b) = c.iter().fold((0u8, 0u8), |(d, b), &v| {
+            (d + u8::from(v < 0), b | ((v as u8).wrapping_add(1) & !2))
+        });
+        down += d as i32;
+        bad |= b;
     }
     let total = n as i32 - 2 * down;
-    (bonds, total)
+    (bonds, total, bad == 0)
 }
 
 /// E = −J Σ⟨ij⟩ s_i s_j − h Σ s_i for each `lx × ly` grid of `s`. A periodic side of length 2
 /// counts its two bonds between the same pair twice, as lso's lattice does.
-pub fn energies(s: &[i8], lx: usize, ly: usize, periodic: bool, j: f64, h: f64) -> Vec<f64> {
+/// `None` if a value is not ±1 (the grids are checked in the same pass).
+pub fn energies(s: &[i8], lx: usize, ly: usize, periodic: bool, j: f64, h: f64) -> Option<Vec<f64>> {
     s.par_chunks(lx * ly)
         .with_min_len(256)
         .map(|c| {
-            let (b, m) = bond_sum(c, lx, ly, periodic);
-            -j * b as f64 - h * m as f64
+            let (b, m, ok) = bond_sum(c, lx, ly, periodic);
+            ok.then(|| -j * b as f64 - h * m as f64)
         })
         .collect()
 }

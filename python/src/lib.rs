@@ -109,10 +109,14 @@ fn ising_energy<'py>(
             Some(b) => Some(arrays::ising_model(b, lx, ly, boundary, h)?),
             None => None,
         };
-        Ok(py.detach(|| match &model {
-            Some(m) => s.par_chunks(n).map(|c| m.energy(c)).collect::<Vec<f64>>(),
+        py.detach(|| match &model {
+            Some(m) => s
+                .par_chunks(n)
+                .map(|c| c.iter().all(|&v| v == 1 || v == -1).then(|| m.energy(c)))
+                .collect::<Option<Vec<f64>>>(),
             None => fast::energies(s, lx, ly, boundary == lso_physics::Boundary::Periodic, j, h),
-        }))
+        })
+        .ok_or_else(|| PyValueError::new_err("spins: a value is not ±1"))
     })?;
     Ok(e.into_pyarray(py))
 }
@@ -121,6 +125,9 @@ fn ising_energy<'py>(
 #[pyfunction]
 fn ising_magnetisation<'py>(py: Python<'py>, spins: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let m = ising_spins(spins, |s, (ly, lx)| {
+        if !fast::all_spins(s) {
+            return Err(PyValueError::new_err("spins: a value is not ±1"));
+        }
         Ok(py.detach(|| {
             s.par_chunks(lx * ly)
                 .map(lso_physics::ising::magnetisation)
@@ -467,6 +474,9 @@ fn inverse_fit<'py>(
         }
     };
     let (set, lattice) = ising_spins(samples, |s, (ly, lx)| {
+        if !fast::all_spins(s) {
+            return Err(PyValueError::new_err("spins: a value is not ±1"));
+        }
         let set = lso_physics::SpinSet::new(lx, ly, s.to_vec()).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let lattice = lso_physics::Lattice::new(lx, ly, boundary).map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok((set, lattice))
