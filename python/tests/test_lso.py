@@ -195,10 +195,16 @@ def test_missing_files_raise_os_error(tmp_path):
 
 
 def test_a_long_call_is_interrupted_by_ctrl_c():
+    # A shell starts background jobs with SIGINT ignored, and Python then installs no handler:
+    # put Python's own back for this test, as an interactive session has it.
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
     t0 = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt):
-        # Minutes of annealing if left alone.
-        lso.generate_chiral(seed=0, lx=64, ly=64, samples=4000, steps=200, sweeps_per_step=20)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            # Minutes of annealing if left alone.
+            lso.generate_chiral(seed=0, lx=64, ly=64, samples=4000, steps=200, sweeps_per_step=20)
+    finally:
+        signal.signal(signal.SIGINT, old)
     assert time.perf_counter() - t0 < 3.0
