@@ -260,21 +260,10 @@ pub fn run_loop<P: Retrainable>(
             if pts.is_empty() || told + pts.len() > state.values.len() {
                 break;
             }
-            let seen: Vec<f64> = base_values
-                .iter()
-                .chain(&state.values[..told + pts.len()])
-                .copied()
-                .collect();
-            let evals: Vec<Evaluation> = pts
-                .into_iter()
-                .zip(&state.values[told..])
-                .map(|(point, &v)| Evaluation {
-                    value: finite(v, &seen),
-                    point,
-                    grad: None,
-                })
-                .collect();
-            told += evals.len();
+            let n = pts.len();
+            let seen = || base_values.iter().chain(&state.values[..told + n]).copied();
+            let evals = evaluations(pts, &state.values[told..told + n], seen);
+            told += n;
             o.tell(&evals)?;
         }
         opt = Some(o);
@@ -323,16 +312,7 @@ pub fn run_loop<P: Retrainable>(
             if take < pts.len() {
                 break;
             }
-            let seen: Vec<f64> = base_values.iter().chain(&state.values).copied().collect();
-            let evals: Vec<Evaluation> = pts
-                .into_iter()
-                .zip(&values)
-                .map(|(point, &v)| Evaluation {
-                    value: finite(v, &seen),
-                    point,
-                    grad: None,
-                })
-                .collect();
+            let evals = evaluations(pts, &values, || base_values.iter().chain(&state.values).copied());
             o.tell(&evals)?;
         }
         let search_seconds = t0.elapsed().as_secs_f64();
@@ -383,6 +363,28 @@ pub fn run_loop<P: Retrainable>(
         best,
         rounds: state.rounds,
     })
+}
+
+/// The evaluations to tell an explorer; `seen` (every value so far) is walked only when a value
+/// needs a finite stand-in, not on every batch.
+fn evaluations<I: Iterator<Item = f64>>(
+    points: Vec<Vec<f64>>,
+    values: &[f64],
+    seen: impl Fn() -> I,
+) -> Vec<Evaluation> {
+    let worst = values
+        .iter()
+        .any(|v| !v.is_finite())
+        .then(|| seen().filter(|x| x.is_finite()).fold(0.0, f64::max));
+    points
+        .into_iter()
+        .zip(values)
+        .map(|(point, &v)| Evaluation {
+            value: if v.is_finite() { v } else { worst.unwrap_or(0.0) },
+            point,
+            grad: None,
+        })
+        .collect()
 }
 
 /// An optimiser cannot rank infinities (an invalid shape, say), and a GP cannot fit a huge
