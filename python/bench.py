@@ -1,7 +1,9 @@
 """Speed of the Python bindings beside numpy, in the same process (a table, not a test).
 
     python python/bench.py
+    RAYON_NUM_THREADS=1 python python/bench.py   # lso on one core, as numpy runs
 """
+import os
 import time
 
 import numpy as np
@@ -34,6 +36,8 @@ one = s[0]
 n = 20_000
 t_call = best_of(lambda: [lso.ising_energy(one) for _ in range(n)], 3) / n
 t_call_np = best_of(lambda: [numpy_energy(one[None]) for _ in range(n)], 3) / n
+threads = os.environ.get("RAYON_NUM_THREADS") or f"all {os.cpu_count()} cores"
+print(f"lso threads: {threads}; numpy: one\n")
 print("| 100,000 × 20×20 Ising energies | seconds | vs numpy |")
 print("|---|---|---|")
 print(f"| numpy (np.roll, int8) | {t_np:.4f} | 1.0× |")

@@ -31,6 +31,7 @@
 //! ```
 
 pub mod anneal;
+pub mod batch;
 pub mod chains;
 pub mod dataset;
 pub mod error;
