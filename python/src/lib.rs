@@ -5,7 +5,6 @@
 //! `ValueError` for what the caller asked, `OSError` for files.
 
 mod arrays;
-mod fast;
 mod vae;
 
 use arrays::{heisenberg_spins, ising_spins, shapes_of, unit_model};
@@ -33,25 +32,34 @@ pub(crate) fn to_py(e: lso_pipeline::Error) -> PyErr {
     }
 }
 
-/// Runs `work` on a worker thread, the GIL released, checking for Ctrl-C every 50 ms: an
-/// interrupt raises `KeyboardInterrupt` at once (the worker is left to finish on its own; its
-/// files are written atomically, so nothing half-made is left behind).
+/// Runs `work` on a worker thread, the GIL released, checking for Ctrl-C every 50 ms. An
+/// interrupt cancels the work (lso's long loops check a `lso_physics::cancel` token and unwind
+/// out, dropping staged files) and raises `KeyboardInterrupt` once the worker has stopped, or
+/// after [`STOP_WAIT`] if it is inside a step with no check (it then ends on its own; files are
+/// written atomically, so nothing half-made is left behind).
 pub(crate) fn interruptible<T: Send + 'static>(
     py: Python<'_>,
     work: impl FnOnce() -> Result<T, PyErrLike> + Send + 'static,
 ) -> PyResult<T> {
+    let token = lso_physics::cancel::Token::new();
     let (tx, rx) = mpsc::channel();
+    let worker_token = token.clone();
     std::thread::spawn(move || {
-        let _ = tx.send(work());
+        let _ = tx.send(lso_physics::cancel::run(&worker_token, work));
     });
     // A receiver is not Sync; the lock makes the borrow sendable to the GIL-free closure.
     let rx = std::sync::Mutex::new(rx);
+    let wait = |py: Python<'_>, d: Duration| py.detach(|| rx.lock().expect("one waiter").recv_timeout(d));
     loop {
-        let got = py.detach(|| rx.lock().expect("one waiter").recv_timeout(Duration::from_millis(50)));
-        match got {
-            Ok(r) => return r.map_err(PyErrLike::into_py),
+        match wait(py, Duration::from_millis(50)) {
+            Ok(Ok(r)) => return r.map_err(PyErrLike::into_py),
+            Ok(Err(lso_physics::cancel::Cancelled)) => return Err(PyKeyboardInterrupt::new_err("cancelled")),
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                py.check_signals()?;
+                if let Err(e) = py.check_signals() {
+                    token.cancel();
+                    let _ = wait(py, STOP_WAIT);
+                    return Err(e);
+                }
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 return Err(PyKeyboardInterrupt::new_err("the worker thread stopped"))
@@ -59,6 +67,9 @@ pub(crate) fn interruptible<T: Send + 'static>(
         }
     }
 }
+
+/// How long an interrupt waits for cancelled work to unwind before returning anyway.
+const STOP_WAIT: Duration = Duration::from_secs(2);
 
 /// An error made off the GIL, turned into a Python exception on it.
 pub(crate) enum PyErrLike {
@@ -114,7 +125,7 @@ fn ising_energy<'py>(
                 .par_chunks(n)
                 .map(|c| c.iter().all(|&v| v == 1 || v == -1).then(|| m.energy(c)))
                 .collect::<Option<Vec<f64>>>(),
-            None => fast::energies(s, lx, ly, boundary == lso_physics::Boundary::Periodic, j, h),
+            None => lso_physics::batch::energies(s, lx, ly, boundary == lso_physics::Boundary::Periodic, j, h),
         })
         .ok_or_else(|| PyValueError::new_err("spins: a value is not ±1"))
     })?;
@@ -125,7 +136,7 @@ fn ising_energy<'py>(
 #[pyfunction]
 fn ising_magnetisation<'py>(py: Python<'py>, spins: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let m = ising_spins(spins, |s, (ly, lx)| {
-        if !fast::all_spins(s) {
+        if !lso_physics::batch::all_spins(s) {
             return Err(PyValueError::new_err("spins: a value is not ±1"));
         }
         Ok(py.detach(|| {
@@ -408,9 +419,11 @@ fn relax<'py>(
     };
     let (spins, reports) = interruptible(py, move || {
         let mut s = s;
+        let token = lso_physics::cancel::current();
         let reports = s
             .par_chunks_mut(lx * ly)
-            .map(|c| relax(&model, c, &settings))
+            .panic_fuse()
+            .map(|c| lso_physics::cancel::inherit(&token, || relax(&model, c, &settings)))
             .collect::<Result<Vec<_>, _>>()?;
         Ok((s, reports))
     })?;
@@ -474,7 +487,7 @@ fn inverse_fit<'py>(
         }
     };
     let (set, lattice) = ising_spins(samples, |s, (ly, lx)| {
-        if !fast::all_spins(s) {
+        if !lso_physics::batch::all_spins(s) {
             return Err(PyValueError::new_err("spins: a value is not ±1"));
         }
         let set = lso_physics::SpinSet::new(lx, ly, s.to_vec()).map_err(|e| PyValueError::new_err(e.to_string()))?;

@@ -194,17 +194,43 @@ def test_missing_files_raise_os_error(tmp_path):
         lso.run(str(tmp_path / "missing.toml"))
 
 
-def test_a_long_call_is_interrupted_by_ctrl_c():
+def _interrupt_after(seconds, call):
+    """Runs `call` with a SIGINT sent after `seconds`; returns how long it took to raise."""
     # A shell starts background jobs with SIGINT ignored, and Python then installs no handler:
     # put Python's own back for this test, as an interactive session has it.
     old = signal.signal(signal.SIGINT, signal.default_int_handler)
-    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
     t0 = time.perf_counter()
     try:
         with pytest.raises(KeyboardInterrupt):
-            # Minutes of annealing if left alone.
-            lso.generate_chiral(seed=0, lx=64, ly=64, samples=4000, steps=200, sweeps_per_step=20)
+            call()
     finally:
         signal.signal(signal.SIGINT, old)
-    assert time.perf_counter() - t0 < 3.0
+    return time.perf_counter() - t0
+
+
+def _cpu_seconds_over(wall):
+    """CPU time this process spends (all threads) while the caller sleeps `wall` seconds."""
+    c0 = time.process_time()
+    time.sleep(wall)
+    return time.process_time() - c0
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # Minutes of annealing if left alone.
+        lambda: lso.generate_chiral(seed=0, lx=64, ly=64, samples=4000, steps=200, sweeps_per_step=20),
+        # Parallel tempering on a torus, minutes if left alone.
+        lambda: lso.ground_state(
+            np.random.default_rng(0).normal(size=(64, 64, 2)), boundary="periodic", seed=0
+        ),
+    ],
+    ids=["generate_chiral", "ground_state"],
+)
+def test_a_long_call_is_interrupted_by_ctrl_c_and_stops_working(call):
+    assert _interrupt_after(0.5, call) < 3.0
+    # The work itself stopped, not only the wait for it: an idle process uses next to no CPU,
+    # a worker left running would use a whole core or more.
+    assert _cpu_seconds_over(1.0) < 0.2

@@ -119,6 +119,7 @@ pub fn anneal<S: Sampler, R: Rng + ?Sized>(
     schedule.validate()?;
     let mut trace = Vec::with_capacity(schedule.steps);
     for beta in schedule.betas() {
+        crate::cancel::check();
         for _ in 0..schedule.sweeps_per_step {
             sampler.sweep(model, spins, beta, rng)?;
         }

@@ -9,11 +9,18 @@ where
     T: Send,
     F: Fn(usize, &mut SimRng) -> T + Sync + Send,
 {
+    // A cancelled chain unwinds (`crate::cancel`); the fuse stops the chains not yet started
+    // instead of running each to its first check.
+    let token = crate::cancel::current();
     (0..chains)
         .into_par_iter()
+        .panic_fuse()
         .map(|k| {
-            let mut rng = stream(seed, purpose, k as u64);
-            f(k, &mut rng)
+            crate::cancel::inherit(&token, || {
+                crate::cancel::check();
+                let mut rng = stream(seed, purpose, k as u64);
+                f(k, &mut rng)
+            })
         })
         .collect()
 }

@@ -32,6 +32,7 @@
 
 pub mod anneal;
 pub mod batch;
+pub mod cancel;
 pub mod chains;
 pub mod dataset;
 pub mod error;

@@ -51,10 +51,16 @@ pub struct Progress {
     start: Instant,
     /// `Some` (the last line's time) when progress goes out as lines rather than a bar.
     lines: Option<(Duration, Mutex<Instant>)>,
+    /// The cancellation token current where the work began: ticks come from rayon's threads too.
+    cancel: Option<lso_physics::cancel::Token>,
 }
 
 impl Progress {
+    /// Also the point where cancelled work stops (`lso_physics::cancel`).
     pub fn inc(&self, n: u64) {
+        if let Some(t) = &self.cancel {
+            t.check();
+        }
         self.bar.inc(n);
         let Some((every, last)) = &self.lines else {
             return;
@@ -107,6 +113,7 @@ pub fn bar(len: u64, what: &str) -> Progress {
         pos: AtomicU64::new(0),
         start: now,
         lines: lines.then(|| (line_interval(), Mutex::new(now))),
+        cancel: lso_physics::cancel::current(),
     }
 }
 

@@ -177,6 +177,7 @@ pub fn anneal(d: &Dynamics, budgets: &[u64], cfg: &AnnealSettings, rng: &mut Sim
         let mut chain = d.chain(rng);
         let mut run_best = f64::INFINITY;
         for beta in betas {
+            crate::cancel::check();
             chain.sweep(beta);
             let e = chain.energy();
             if e < run_best {
@@ -226,6 +227,7 @@ pub fn tempering(
     let mut t = Tracker::new(budgets);
     let mut parity = 0;
     while !t.done() {
+        crate::cancel::check();
         for (r, chain) in reps.iter_mut().enumerate() {
             chain.sweep(betas[r]);
             t.see(chain.energy(), || chain.spins());

@@ -32,12 +32,16 @@ pub fn best_of_tempering(
     }
     let g = Dynamics::new(model);
     let evaluations = sweeps.saturating_mul(cfg.replicas as u64);
+    let token = crate::cancel::current();
     let results: Vec<Result<_, PhysicsError>> = (0..runs)
         .into_par_iter()
+        .panic_fuse()
         .map(|r| {
-            let mut rng = stream(seed, tag("toroidal-pt"), r as u64);
-            let a = tempering(&g, &[evaluations], cfg, &mut rng)?;
-            Ok((a.best[0], a.spins))
+            crate::cancel::inherit(&token, || {
+                let mut rng = stream(seed, tag("toroidal-pt"), r as u64);
+                let a = tempering(&g, &[evaluations], cfg, &mut rng)?;
+                Ok((a.best[0], a.spins))
+            })
         })
         .collect();
     let results = results.into_iter().collect::<Result<Vec<_>, _>>()?;

@@ -410,6 +410,7 @@ pub fn anneal_scalar<R: Rng + ?Sized>(
 fn schedule(sampler: HeisenbergSampler, betas: &[f64], sweeps: usize, mut sweep: impl FnMut(f64, Option<f64>) -> f64) {
     let mut cone = ConeMetropolis::default();
     for &beta in betas {
+        crate::cancel::check();
         for _ in 0..sweeps {
             match sampler {
                 HeisenbergSampler::HeatBath => {

@@ -147,6 +147,7 @@ pub fn relax(m: &Heisenberg, s: &mut [Spin], cfg: &RelaxSettings) -> Result<Rela
             break Stop::Stalled;
         }
         steps += 1;
+        crate::cancel::check();
         // Keep only the velocity's component along the force, and none if it points uphill.
         let (vf, ff) = v
             .iter()

@@ -121,6 +121,7 @@ pub fn fit(
     let mut trace = Vec::with_capacity(cfg.steps);
     let mut last_good = theta.clone();
     for step in 0..cfg.steps {
+        crate::cancel::check();
         let model = layout.model(&theta);
         let per_chain: Vec<Vec<f64>> = chains
             .par_iter_mut()

@@ -17,6 +17,7 @@ pub fn minimise(
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
     let mut stalled = 0;
     for iter in 0..max_iter {
+        crate::cancel::check();
         if g.iter().fold(0.0f64, |m, v| m.max(v.abs())) < tol {
             return (x, f, iter);
         }

@@ -25,20 +25,24 @@ pub fn relax_set(model: &Heisenberg, set: &mut ChiralSet, settings: &RelaxSettin
     let lat = model.lattice();
     let n = set.lx * set.ly;
     let pb = crate::progress::bar(set.len() as u64, "relax");
+    let token = lso_physics::cancel::current();
     let reports = set
         .spins
         .par_chunks_mut(n)
         .enumerate()
+        .panic_fuse()
         .map(|(index, s)| {
-            let w_before = topological_index(lat, s);
-            let relaxed = relax(model, s, settings)?;
-            pb.inc(1);
-            Ok(RelaxReport {
-                index,
-                relaxed,
-                w_before,
-                w_after: topological_index(lat, s),
-                mz_after: mz(s),
+            lso_physics::cancel::inherit(&token, || {
+                let w_before = topological_index(lat, s);
+                let relaxed = relax(model, s, settings)?;
+                pb.inc(1);
+                Ok(RelaxReport {
+                    index,
+                    relaxed,
+                    w_before,
+                    w_after: topological_index(lat, s),
+                    mz_after: mz(s),
+                })
             })
         })
         .collect::<Result<Vec<_>>>();
