@@ -408,6 +408,21 @@ const CONFIG_TEXTS: &[(&str, &str, &[&str])] = &[
     ("broken syntax", "x = [\n", &["line"]),
     ("binary", "\u{0}\u{1}\u{2}", &["line"]),
     ("empty chiral", "[chiral]\nsize = 3\n", &["chiral"]),
+    (
+        "chiral hidden without the paper network",
+        "version = 1\nname = \"c\"\n[chiral]\nlx = 8\nly = 8\n[vae]\nhidden = 16\n",
+        &["vae.hidden", "paper"],
+    ),
+    (
+        "chiral zero hidden",
+        "version = 1\nname = \"c\"\n[chiral]\nlx = 8\nly = 8\n[vae]\narch = \"paper\"\nhidden = 0\n",
+        &["vae.hidden", "at least 1"],
+    ),
+    (
+        "chiral unknown arch",
+        "version = 1\nname = \"c\"\n[chiral]\nlx = 8\nly = 8\n[vae]\narch = \"resnet\"\n",
+        &["vae.arch", "resnet"],
+    ),
 ];
 
 fn config_cases(default: &str) -> Vec<Case> {

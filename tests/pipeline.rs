@@ -37,6 +37,7 @@ fn every_explorer_runs_on_every_problem_in_one_schema() {
     for (fixture_name, problem, objectives, restarts) in [
         ("small.toml", "ising", vec!["min energy"], 3),
         ("small-chiral.toml", "chiral", vec!["min energy", "max W"], 1),
+        ("small-chiral-paper.toml", "chiral", vec!["min energy", "max W"], 1),
         (
             "small-shapes.toml",
             "shapes",
@@ -46,9 +47,10 @@ fn every_explorer_runs_on_every_problem_in_one_schema() {
     ] {
         let cfg = t.path().join(fixture_name);
         std::fs::write(&cfg, with_optimise(fixture_name, ALL)).unwrap();
-        let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", problem]);
+        let out = fixture_name.trim_end_matches(".toml");
+        let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", out]);
         assert!(o.status.success(), "{problem}: {}", stderr(&o));
-        let r = json(&t.path().join(problem).join("results.json"));
+        let r = json(&t.path().join(out).join("results.json"));
         assert_eq!(r["schema"], 2);
         assert_eq!(r["problem"], problem);
         let outcomes = r["outcomes"].as_array().unwrap();
@@ -79,7 +81,7 @@ fn every_explorer_runs_on_every_problem_in_one_schema() {
                 "{problem}: control {method}"
             );
         }
-        let html = std::fs::read_to_string(t.path().join(problem).join("report.html")).unwrap();
+        let html = std::fs::read_to_string(t.path().join(out).join("report.html")).unwrap();
         assert!(
             html.contains("stochastic") && html.contains("genetic"),
             "{problem}: the report's table lists every method"

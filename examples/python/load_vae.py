@@ -68,33 +68,60 @@ class DenseVae:
         return np.tanh(h) if out == "tanh" else 1.0 / (1.0 + np.exp(-h)) if out == "sigmoid" else h
 
 
+def leaky_relu(x, slope=0.01):
+    return np.where(x > 0, x, slope * x)
+
+
+def batch_norm(w, name, x):
+    """Inference-time batch norm over axis 1 with the stored running statistics (eps 1e-5)."""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    g, b, m, v = (w[f"{name}.{k}"].reshape(shape) for k in ("gamma", "beta", "running_mean", "running_var"))
+    return (x - m) / np.sqrt(v + 1e-5) * g + b
+
+
 class ConvVae:
     """Chiral magnets: input (L, L, 3) as channels-first (3, L, L); per stage a periodic 3×3 conv,
     ReLU and 2×2 max-pool; flatten (channel, y, x); Linear heads. The decoder: Linear + ReLU,
     reshape, then per stage nearest 2× upsampling and a periodic conv (ReLU between stages),
-    and each site's 3-vector divided by its length."""
+    and each site's 3-vector divided by its length.
+
+    With `"arch": "paper"` (Park et al.'s Fig. 6) every ReLU becomes batch norm + leaky ReLU, a
+    dense `enc_fc` layer sits before the heads and `dec_fc` before `expand` (each with its norm,
+    as is `expand`), the last stage's conv is normalised too, and a final 3 → 3 conv follows it
+    without upsampling."""
 
     def __init__(self, cfg, w):
         self.cfg, self.w = cfg, w
         self.stages = len(cfg["channels"])
+        self.paper = cfg.get("arch", "compact") == "paper"
+
+    def act(self, name, x):
+        return leaky_relu(batch_norm(self.w, name, x)) if self.paper else relu(x)
 
     def encode(self, x):
         size = self.cfg["size"]
         h = x.reshape(-1, size, size, 3).transpose(0, 3, 1, 2)
         for k in range(self.stages):
-            h = max_pool2(relu(conv3x3_periodic(h, self.w[f"encoder.{k}.weight"], self.w[f"encoder.{k}.bias"])))
+            h = conv3x3_periodic(h, self.w[f"encoder.{k}.weight"], self.w[f"encoder.{k}.bias"])
+            h = max_pool2(self.act(f"enc_norm.{k}", h))
         flat = h.reshape(h.shape[0], -1)
+        if self.paper:
+            flat = self.act("enc_fc_norm", dense(self.w, "enc_fc", flat))
         return dense(self.w, "mu", flat), dense(self.w, "log_var", flat)
 
     def decode(self, z):
         size, last = self.cfg["size"], self.cfg["channels"][-1]
         small = size >> self.stages
-        h = relu(dense(self.w, "expand", z)).reshape(-1, last, small, small)
-        for k in range(self.stages):
-            h = h.repeat(2, axis=2).repeat(2, axis=3)
+        if self.paper:
+            z = self.act("dec_fc_norm", dense(self.w, "dec_fc", z))
+        h = self.act("expand_norm", dense(self.w, "expand", z)).reshape(-1, last, small, small)
+        convs = self.stages + (1 if self.paper else 0)
+        for k in range(convs):
+            if k < self.stages:
+                h = h.repeat(2, axis=2).repeat(2, axis=3)
             h = conv3x3_periodic(h, self.w[f"decoder.{k}.weight"], self.w[f"decoder.{k}.bias"])
-            if k + 1 < self.stages:
-                h = relu(h)
+            if k + 1 < convs:
+                h = self.act(f"dec_norm.{k}", h)
         h = h / np.sqrt((h**2).sum(axis=1, keepdims=True) + 1e-8)
         return h.transpose(0, 2, 3, 1).reshape(h.shape[0], -1)
 

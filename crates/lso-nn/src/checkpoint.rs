@@ -106,7 +106,9 @@ pub fn load_into<M: Module>(module: M, bytes: Vec<u8>) -> Result<M, NnError> {
     if let Some(path) = result.unused.first() {
         return Err(NnError::Mismatch(format!("tensor {path} is not part of the model")));
     }
-    Ok(module)
+    // A loaded model is for inference, as a trained one is returned: batch norms use their
+    // running statistics, not the batch's (training switches them back on).
+    Ok(module.valid())
 }
 
 #[cfg(test)]
@@ -197,12 +199,16 @@ mod tests {
             size: 32,
             channels: vec![4; 70],
             latent: 4,
+            arch: Default::default(),
+            hidden: None,
         };
         assert!(conv.validate().is_err(), "70 pooling stages do not overflow a shift");
         let wide = crate::conv::ConvVaeConfig {
             size: 1 << 20,
             channels: vec![64],
             latent: 100,
+            arch: Default::default(),
+            hidden: None,
         };
         assert!(wide.validate().unwrap_err().to_string().contains("weights"));
     }

@@ -267,6 +267,8 @@ mod tests {
             size: l,
             channels: vec![4],
             latent: 3,
+            arch: Default::default(),
+            hidden: None,
         }
         .init(5, &crate::device())
         .unwrap();

@@ -318,6 +318,8 @@ fn periodic_conv_vae_learns_annealed_chiral_textures() {
         size: l,
         channels: vec![8, 16],
         latent: 8,
+        arch: Default::default(),
+        hidden: None,
     };
     let model = cfg.init(1, &lso_nn::train_device()).unwrap();
     let t = VaeTrainConfig {

@@ -380,6 +380,8 @@ pub fn chiral(sweeps: usize) -> crate::error::Result<Vec<(String, f64)>> {
         size: 32,
         channels: vec![16, 32],
         latent: 32,
+        arch: Default::default(),
+        hidden: None,
     };
     let t = lso_nn::train::VaeTrainConfig {
         epochs: 6,

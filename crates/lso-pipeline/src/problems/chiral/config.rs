@@ -5,22 +5,36 @@ use super::data::ChiralDataConfig;
 use crate::config::{check_header, from_toml, Checker, MethodName, Optimise, SearchConfig, SearchDefaults};
 use crate::error::Result;
 use lso_nn::chiral::Quantity;
+use lso_nn::conv::ConvArch;
 use lso_nn::train::VaeTrainConfig;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConvSection {
+    /// `compact` (conv + ReLU stages, lso's default) or `paper` (Park et al.'s Fig. 6: batch
+    /// norm and leaky ReLU, dense `hidden` layers both sides, a final 3 → 3 conv).
+    #[serde(skip_serializing_if = "is_compact")]
+    pub arch: ConvArch,
     pub channels: Vec<usize>,
     pub latent: usize,
+    /// Width of the paper network's dense layers (512 if absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<usize>,
     pub train: VaeTrainConfig,
+}
+
+fn is_compact(a: &ConvArch) -> bool {
+    *a == ConvArch::Compact
 }
 
 impl Default for ConvSection {
     fn default() -> Self {
         Self {
+            arch: ConvArch::Compact,
             channels: vec![16, 32],
             latent: 32,
+            hidden: None,
             train: VaeTrainConfig {
                 epochs: 30,
                 batch_size: 16,
@@ -114,6 +128,12 @@ impl ChiralRunConfig {
             "must all be >= 1".into()
         });
         c.require(cfg.vae.latent >= 1, "vae.latent", || "must be at least 1".into());
+        c.require(cfg.vae.hidden != Some(0), "vae.hidden", || "must be at least 1".into());
+        c.require(
+            cfg.vae.hidden.is_none() || cfg.vae.arch == ConvArch::Paper,
+            "vae.hidden",
+            || "only the paper network (arch = \"paper\") has dense hidden layers".into(),
+        );
         if let Err(e) = cfg.vae.train.validate() {
             c.require(false, "vae.train", || format!("is invalid: {e}"));
         }

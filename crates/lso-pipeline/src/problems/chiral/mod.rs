@@ -194,6 +194,8 @@ impl Problem for ChiralProblem {
             size: self.cfg.chiral.lx,
             channels: v.channels.clone(),
             latent: v.latent,
+            arch: v.arch,
+            hidden: v.hidden,
         };
         let x: Vec<f32> = data.set.spins.iter().flat_map(|s| s.map(|c| c as f32)).collect();
         let pb = crate::progress::bar(v.train.epochs as u64, "conv vae");
