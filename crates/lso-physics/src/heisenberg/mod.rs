@@ -17,6 +17,7 @@
 mod checkerboard;
 pub mod lanes;
 pub mod relax;
+pub mod texture;
 
 pub use checkerboard::{Checkerboard, Isa};
 pub use lanes::LaneRng;

@@ -124,6 +124,13 @@ impl ChiralProblem {
             ("w".to_string(), heisenberg::topological_index(l, s)),
             ("mz".to_string(), heisenberg::mz(s)),
             ("correlation".to_string(), heisenberg::correlation(l, s, 1, 0)),
+            // Seed 001's claims are about these: aligned stripes, and nodal points (the local
+            // energy peaks that mark an implausible decoded texture).
+            ("stripe_order".to_string(), heisenberg::texture::stripe_order(l, s)),
+            (
+                "max_energy_density".to_string(),
+                m.energy_density(s).into_iter().fold(f64::NEG_INFINITY, f64::max),
+            ),
         ]);
         for q in &self.cfg.optimise.problem.objectives {
             match q {
@@ -308,7 +315,14 @@ impl Problem for ChiralProblem {
             .collect()
     }
     fn reference(&self, _data: &ChiralData) -> BTreeMap<String, f64> {
-        BTreeMap::from([("spiral_energy_per_spin".to_string(), self.spiral_reference())])
+        let c = &self.cfg.chiral;
+        BTreeMap::from([
+            ("spiral_energy_per_spin".to_string(), self.spiral_reference()),
+            (
+                "skyrmion_lattice_count".to_string(),
+                heisenberg::texture::skyrmion_lattice_count(c.lx * c.ly, c.j, c.d),
+            ),
+        ])
     }
 
     fn control_key(&self) -> serde_json::Value {
