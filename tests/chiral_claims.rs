@@ -51,8 +51,14 @@ fn the_latent_optimum_of_epsilon_beats_the_data_and_is_plausible_and_prior_sampl
     );
     // The optimum is below every training sample, and no configuration goes below the spiral
     // ground state by more than rounding.
-    assert!(eps < training_min, "optimum {eps} not below the training data's {training_min}");
-    assert!(eps > spiral - 1e-9, "optimum {eps} below the spiral ground state {spiral}");
+    assert!(
+        eps < training_min,
+        "optimum {eps} not below the training data's {training_min}"
+    );
+    assert!(
+        eps > spiral - 1e-9,
+        "optimum {eps} below the spiral ground state {spiral}"
+    );
     // Plausible: its worst site is closer to the training data's worst sites than to a prior
     // sample's nodal point.
     assert!(
@@ -61,6 +67,12 @@ fn the_latent_optimum_of_epsilon_beats_the_data_and_is_plausible_and_prior_sampl
     );
     // Decoded prior samples fail both: none is below the training data, and their nodal points
     // stand well above the training data's highest local energies.
-    assert!(prior_best > training_min, "a prior sample {prior_best} beats the data {training_min}");
-    assert!(prior_peak > training_peak + 0.2, "prior peak {prior_peak} vs training {training_peak}");
+    assert!(
+        prior_best > training_min,
+        "a prior sample {prior_best} beats the data {training_min}"
+    );
+    assert!(
+        prior_peak > training_peak + 0.2,
+        "prior peak {prior_peak} vs training {training_peak}"
+    );
 }
