@@ -4,7 +4,8 @@ The network is the one `lso_nn::conv::ConvVae` builds for the bench (size 32, ch
 latent 32): circular padding before every 3x3 convolution, conv + ReLU + 2x2 max-pool stages, a
 dense bottleneck, nearest upsampling + conv stages and a per-site unit normalisation; the loss is
 the summed squared error per sample plus beta = 0.001 times the KL term, Adam at lr 1e-3, batch 16,
-400 samples. Run: `pip install torch`, then `python benches/reference/conv_vae_torch.py [threads]`.
+400 samples. Run: `pip install torch`, then
+`python benches/reference/conv_vae_torch.py [threads] [size]` (size 32 or 64, as `lso bench chiral`).
 """
 
 import sys
@@ -15,9 +16,10 @@ import torch.nn.functional as F
 from torch import nn
 
 THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+SIZE = int(sys.argv[2]) if len(sys.argv) > 2 else 32
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
-SIZE, CHANNELS, LATENT, SAMPLES, BATCH, BETA = 32, [16, 32], 32, 400, 16, 1e-3
+CHANNELS, LATENT, SAMPLES, BATCH, BETA = [16, 32], 32, 400, 16, 1e-3
 
 
 def circ(x):
@@ -70,4 +72,4 @@ for epoch in range(6):
         opt.step()
     times.append(time.perf_counter() - t0)
 steady = sorted(times[1:])
-print(f"torch {torch.__version__}, {THREADS} thread(s): conv VAE epoch {steady[len(steady) // 2]:.4f} s (median)")
+print(f"torch {torch.__version__}, {THREADS} thread(s), {SIZE}²: conv VAE epoch {steady[len(steady) // 2]:.4f} s (median)")

@@ -366,55 +366,61 @@ pub fn chiral(sweeps: usize) -> crate::error::Result<Vec<(String, f64)>> {
         rows.push((format!("metropolis, checkerboard f32 {isa}, updates/ns per CPU"), metro));
         rows.push(("  × scalar".to_string(), metro / scalar_metro));
     }
-    let cfg = crate::problems::chiral::data::ChiralDataConfig {
-        lx: 32,
-        ly: 32,
-        samples: 400,
-        steps: 10,
-        sweeps_per_step: 2,
-        ..Default::default()
-    };
-    let set = crate::problems::chiral::data::generate(&cfg, 0)?;
-    let x: Vec<f32> = set.spins.iter().flat_map(|v| v.map(|c| c as f32)).collect();
-    let vcfg = lso_nn::conv::ConvVaeConfig {
-        size: 32,
-        channels: vec![16, 32],
-        latent: 32,
-        arch: Default::default(),
-        hidden: None,
-    };
-    let t = lso_nn::train::VaeTrainConfig {
-        epochs: 6,
-        batch_size: 16,
-        validation: 0.0,
-        patience: 10,
-        beta: 0.001,
-        ..Default::default()
-    };
-    // The median of the epochs after the first (which pays for first-touch allocations), the
-    // figure benches/reference/conv_vae_torch.py prints for PyTorch.
-    let epoch = |fused: bool| -> crate::error::Result<f64> {
-        let mut vae = vcfg.init(0, &lso_nn::train_device())?;
-        vae.fused = fused;
-        let (_, h) = lso_nn::train::train_autoencoder(
-            vae,
-            vcfg.input(),
-            vcfg.latent,
-            lso_nn::OutputKind::Linear,
-            &t,
-            &x,
-            0,
-            &mut |_| {},
-        )?;
-        let mut steady: Vec<f64> = h.epochs.iter().skip(1).map(|e| e.seconds).collect();
-        steady.sort_by(f64::total_cmp);
-        Ok(steady[steady.len() / 2])
-    };
-    let composite = epoch(false)?;
-    let fused = epoch(true)?;
-    rows.push(("conv VAE epoch 400 × 32², burn pad + conv2d (s)".to_string(), composite));
-    rows.push(("conv VAE epoch 400 × 32², fused periodic conv (s)".to_string(), fused));
-    rows.push(("  × faster than pad + conv2d".to_string(), composite / fused));
+    // The conv-VAE epoch at 32² and 64² (400 samples, batch 16, the compact network with two
+    // stages), the figures benches/reference/conv_vae_torch.py prints for PyTorch.
+    for size in [32usize, 64] {
+        let cfg = crate::problems::chiral::data::ChiralDataConfig {
+            lx: size,
+            ly: size,
+            samples: 400,
+            steps: 10,
+            sweeps_per_step: 2,
+            ..Default::default()
+        };
+        let set = crate::problems::chiral::data::generate(&cfg, 0)?;
+        let x: Vec<f32> = set.spins.iter().flat_map(|v| v.map(|c| c as f32)).collect();
+        let vcfg = lso_nn::conv::ConvVaeConfig {
+            size,
+            channels: vec![16, 32],
+            latent: 32,
+            arch: Default::default(),
+            hidden: None,
+        };
+        let t = lso_nn::train::VaeTrainConfig {
+            epochs: 6,
+            batch_size: 16,
+            validation: 0.0,
+            patience: 10,
+            beta: 0.001,
+            ..Default::default()
+        };
+        // The median of the epochs after the first (which pays for first-touch allocations).
+        let epoch = |fused: bool| -> crate::error::Result<f64> {
+            let mut vae = vcfg.init(0, &lso_nn::train_device())?;
+            vae.fused = fused;
+            let (_, h) = lso_nn::train::train_autoencoder(
+                vae,
+                vcfg.input(),
+                vcfg.latent,
+                lso_nn::OutputKind::Linear,
+                &t,
+                &x,
+                0,
+                &mut |_| {},
+            )?;
+            let mut steady: Vec<f64> = h.epochs.iter().skip(1).map(|e| e.seconds).collect();
+            steady.sort_by(f64::total_cmp);
+            Ok(steady[steady.len() / 2])
+        };
+        let composite = epoch(false)?;
+        let fused = epoch(true)?;
+        rows.push((
+            format!("conv VAE epoch 400 × {size}², burn pad + conv2d (s)"),
+            composite,
+        ));
+        rows.push((format!("conv VAE epoch 400 × {size}², fused periodic conv (s)"), fused));
+        rows.push(("  × faster than pad + conv2d".to_string(), composite / fused));
+    }
     Ok(rows)
 }
 
