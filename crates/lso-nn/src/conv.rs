@@ -164,12 +164,12 @@ impl ConvVaeConfig {
         let h = self.hidden_width();
         let bn = |c: usize| BatchNormConfig::new(c).init(device);
         // The paper's dense layers sit between the conv stages and the bottleneck both ways.
-        let (code_in, code_out) = if paper { (h, h) } else { (flat, flat) };
+        let (heads_in, expand_in) = if paper { (h, h) } else { (flat, self.latent) };
         let enc_fc = paper.then(|| crate::layers::linear(flat, h, &mut rng, device));
-        let mu = crate::layers::linear(code_in, self.latent, &mut rng, device);
-        let log_var = crate::layers::linear(code_in, self.latent, &mut rng, device);
+        let mu = crate::layers::linear(heads_in, self.latent, &mut rng, device);
+        let log_var = crate::layers::linear(heads_in, self.latent, &mut rng, device);
         let dec_fc = paper.then(|| crate::layers::linear(self.latent, h, &mut rng, device));
-        let expand = crate::layers::linear(if paper { code_out } else { self.latent }, flat, &mut rng, device);
+        let expand = crate::layers::linear(expand_in, flat, &mut rng, device);
         if paper {
             decoder.push(conv(3, 3, &mut rng, device));
         }
