@@ -366,6 +366,41 @@ pub fn chiral(sweeps: usize) -> crate::error::Result<Vec<(String, f64)>> {
         rows.push((format!("metropolis, checkerboard f32 {isa}, updates/ns per CPU"), metro));
         rows.push(("  × scalar".to_string(), metro / scalar_metro));
     }
+    // The sizes the chiral examples train on, where rows are shorter than a chunk of lanes.
+    for side in [32usize, 64] {
+        let m = Heisenberg::new(
+            Lattice::new(side, side, Boundary::Periodic)?,
+            1.0,
+            0.3,
+            Dmi::Neel,
+            0.0,
+            0.0,
+        )?;
+        let mut cb = Checkerboard::new(&m).expect("even sides");
+        cb.load(
+            &(0..side * side)
+                .map(|_| heisenberg::random_spin(&mut rng))
+                .collect::<Vec<_>>(),
+        );
+        let mut lanes = LaneRng::from_rng(&mut rng);
+        let n = sweeps * (l * l) / (side * side);
+        let per_ns = |n: usize, sweep: &mut dyn FnMut()| {
+            let c0 = process_cpu_s();
+            for _ in 0..n {
+                sweep();
+            }
+            (n * side * side) as f64 / ((process_cpu_s() - c0) * 1e9)
+        };
+        let hb = per_ns(n, &mut || {
+            cb.heat_bath_sweep(2.0, &mut lanes);
+        });
+        let metro = per_ns(n, &mut || {
+            cb.metropolis_sweep(2.0, cone.cone, &mut lanes);
+        });
+        let isa = format!("{:?}", cb.isa()).to_lowercase();
+        rows.push((format!("heat bath {side}², {isa}, updates/ns per CPU"), hb));
+        rows.push((format!("metropolis {side}², {isa}, updates/ns per CPU"), metro));
+    }
     // The conv-VAE epoch at 32² and 64² (400 samples, batch 16, the compact network with two
     // stages), the figures benches/reference/conv_vae_torch.py prints for PyTorch.
     for size in [32usize, 64] {

@@ -12,7 +12,7 @@
 //! colour's row `y` at `k` and `k ± 1`.
 
 use super::lanes::{self, LaneRng, F, LANES};
-use super::{Heisenberg, Spin};
+use super::{Dmi, Heisenberg, Spin};
 use crate::Boundary;
 
 /// Packed spins of one model and the model's couplings in `f32`.
@@ -23,11 +23,8 @@ pub struct Checkerboard {
     periodic: bool,
     half: usize,
     width: usize,
-    j: f32,
-    k: f32,
-    b: f32,
-    /// DM vectors of the `+x` and `+y` bonds.
-    dm: [[f32; 3]; 2],
+    cp: Couplings,
+    bloch: bool,
     isa: Isa,
     /// `spins[colour][component]`, `(ly + 2) × (lx/2 + 2)` with ghosts.
     spins: [[Vec<f32>; 3]; 2],
@@ -63,20 +60,312 @@ impl Isa {
     }
 }
 
-/// What one chunk of sites needs from its neighbourhood.
-struct Chunk {
-    /// `S₊ₓ + S₋ₓ + S₊ᵧ + S₋ᵧ`, `S₊ₓ − S₋ₓ` and `S₊ᵧ − S₋ᵧ` per component.
-    sum: [F; 3],
-    dx: [F; 3],
-    dy: [F; 3],
-    old: [F; 3],
-}
-
 /// The update a sweep applies.
 #[derive(Clone, Copy)]
 enum Update {
     HeatBath,
     Metropolis { one_minus_cos_cone: f32 },
+}
+
+/// The couplings a kernel reads, in `f32`. Each DM vector of either [`Dmi`] has one non-zero
+/// component, `±D`, so the kernels write the cross products out for the two forms (a `BLOCH`
+/// const parameter) instead of multiplying by the zeros.
+#[derive(Clone, Copy, Debug)]
+struct Couplings {
+    j: f32,
+    d: f32,
+    k: f32,
+    b: f32,
+}
+
+/// The twelve neighbour rows of one chunk: the other colour's rows above and below, and its
+/// row at the `+x` and `−x` offsets, per component.
+struct Neighbours<'a> {
+    up: [&'a F; 3],
+    down: [&'a F; 3],
+    plus: [&'a F; 3],
+    minus: [&'a F; 3],
+}
+
+/// The local field `h = B ẑ + J Σ S_j + (S₊ₓ − S₋ₓ) × D_x + (S₊ᵧ − S₋ᵧ) × D_y` of lane `l`, with
+/// `D_x = −D ŷ, D_y = D x̂` (Néel) or `D_x = D x̂, D_y = D ŷ` (Bloch).
+#[inline(always)]
+fn field<const BLOCH: bool>(cp: &Couplings, nb: &Neighbours, l: usize) -> [f32; 3] {
+    let sum = |c: usize| (nb.up[c][l] + nb.down[c][l]) + (nb.plus[c][l] + nb.minus[c][l]);
+    let a = |c: usize| nb.plus[c][l] - nb.minus[c][l];
+    let b = |c: usize| nb.up[c][l] - nb.down[c][l];
+    let (j, d) = (cp.j, cp.d);
+    if BLOCH {
+        [
+            j.mul_add(sum(0), -d * b(2)),
+            j.mul_add(sum(1), d * a(2)),
+            j.mul_add(sum(2), d.mul_add(b(0) - a(1), cp.b)),
+        ]
+    } else {
+        [
+            j.mul_add(sum(0), d * a(2)),
+            j.mul_add(sum(1), d * b(2)),
+            j.mul_add(sum(2), d.mul_add(-(a(0) + b(1)), cp.b)),
+        ]
+    }
+}
+
+/// Heat-bath draws `cos θ = 1 + ln(1 − u(1 − e^{−2β|h|}))/(β|h|)` about `h`; anisotropy (`ANISO`),
+/// which is not linear in the spin, is added by a Metropolis–Hastings correction. Lanes at or past
+/// `valid` are updated but not counted.
+struct HeatBath<const BLOCH: bool, const ANISO: bool>;
+
+/// One update of `LANES` sites of one colour, in place. Lanes at or past `valid` are updated but
+/// not counted. A trait rather than closures so every kernel is inlined into the
+/// `target_feature` callers, which compile it for their instruction set.
+trait Kernel {
+    #[allow(clippy::too_many_arguments)]
+    fn lanes(
+        &self,
+        cp: &Couplings,
+        beta: f32,
+        nb: &Neighbours,
+        s: [&mut F; 3],
+        rng: &mut LaneRng,
+        accepted: &mut [u32; LANES],
+        valid: usize,
+    );
+}
+
+impl<const BLOCH: bool, const ANISO: bool> Kernel for HeatBath<BLOCH, ANISO> {
+    #[inline(always)]
+    fn lanes(
+        &self,
+        cp: &Couplings,
+        beta: f32,
+        nb: &Neighbours,
+        s: [&mut F; 3],
+        rng: &mut LaneRng,
+        accepted: &mut [u32; LANES],
+        valid: usize,
+    ) {
+        let inv_beta = 1.0 / beta;
+        let mut s = s;
+        for l in 0..LANES {
+            Self::lane(cp, beta, inv_beta, nb, &mut s, rng, accepted, valid, l);
+        }
+    }
+}
+
+impl<const BLOCH: bool, const ANISO: bool> HeatBath<BLOCH, ANISO> {
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn lane(
+        cp: &Couplings,
+        beta: f32,
+        inv_beta: f32,
+        nb: &Neighbours,
+        s: &mut [&mut F; 3],
+        rng: &mut LaneRng,
+        accepted: &mut [u32; LANES],
+        valid: usize,
+        l: usize,
+    ) {
+        let [s0, s1, s2] = s;
+        let (u1, u2) = (rng.uniform_at(l), rng.uniform_at(l));
+        let u3 = if ANISO { rng.uniform_at(l) } else { 0.0 };
+        let h = field::<BLOCH>(cp, nb, l);
+        let norm = (h[0] * h[0] + h[1] * h[1] + h[2] * h[2]).sqrt();
+        let tiny = norm < 1e-30;
+        // One division gives both 1/|h| and the frame's 1/(sign + n_z) = |h|/q.
+        let sign = if tiny { 1.0 } else { 1f32.copysign(h[2]) };
+        let q = sign.mul_add(norm, h[2]);
+        let r = 1.0 / (norm * q);
+        let inv = if tiny { 0.0 } else { q * r };
+        let inv_sum = if tiny { 0.5 } else { norm * norm * r };
+        let n = [h[0] * inv, h[1] * inv, if tiny { 1.0 } else { h[2] * inv }];
+        let a = beta * norm;
+        let lp = lanes::ln_1p_neg(u1 * lanes::expm1_neg(-2.0 * a));
+        let c = if a < 1e-20 {
+            1.0 - 2.0 * u1
+        } else {
+            (lp * inv).mul_add(inv_beta, 1.0)
+        };
+        let c = c.clamp(-1.0, 1.0);
+        let sn = (1.0 - c * c).max(0.0).sqrt();
+        let (cp_, sp) = lanes::cos_sin_turn(u2);
+        let v = lanes::about(n, sign, inv_sum, c, sn, cp_, sp);
+        let accept = if ANISO {
+            let gain = beta * cp.k * (v[2] * v[2] - s2[l] * s2[l]);
+            u3 < lanes::exp_neg(gain.min(0.0))
+        } else {
+            true
+        };
+        s0[l] = if accept { v[0] } else { s0[l] };
+        s1[l] = if accept { v[1] } else { s1[l] };
+        s2[l] = if accept { v[2] } else { s2[l] };
+        accepted[l] += (accept && l < valid) as u32;
+    }
+}
+
+/// Proposes a spin uniform on the cap within the cone about the old one and accepts it with
+/// probability `min(1, e^{−βΔE})`; holds `1 − cos(cone)`.
+struct Metropolis<const BLOCH: bool, const ANISO: bool>(f32);
+
+impl<const BLOCH: bool, const ANISO: bool> Kernel for Metropolis<BLOCH, ANISO> {
+    #[inline(always)]
+    fn lanes(
+        &self,
+        cp: &Couplings,
+        beta: f32,
+        nb: &Neighbours,
+        s: [&mut F; 3],
+        rng: &mut LaneRng,
+        accepted: &mut [u32; LANES],
+        valid: usize,
+    ) {
+        let width = self.0;
+        let mut s = s;
+        for l in 0..LANES {
+            Self::lane(cp, beta, width, nb, &mut s, rng, accepted, valid, l);
+        }
+    }
+}
+
+impl<const BLOCH: bool, const ANISO: bool> Metropolis<BLOCH, ANISO> {
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn lane(
+        cp: &Couplings,
+        beta: f32,
+        width: f32,
+        nb: &Neighbours,
+        s: &mut [&mut F; 3],
+        rng: &mut LaneRng,
+        accepted: &mut [u32; LANES],
+        valid: usize,
+        l: usize,
+    ) {
+        let [s0, s1, s2] = s;
+        let (u1, u2, u3) = (rng.uniform_at(l), rng.uniform_at(l), rng.uniform_at(l));
+        let old = [s0[l], s1[l], s2[l]];
+        let c = u1.mul_add(-width, 1.0);
+        let sn = (1.0 - c * c).max(0.0).sqrt();
+        let (cp_, sp) = lanes::cos_sin_turn(u2);
+        let sign = 1f32.copysign(old[2]);
+        let v = lanes::about(old, sign, 1.0 / (sign + old[2]), c, sn, cp_, sp);
+        // One Newton step towards unit length, so rounding does not accumulate over accepted
+        // moves: |v|² = 1 + ε becomes 1 + O(ε²).
+        let r = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).mul_add(-0.5, 1.5);
+        let v = [v[0] * r, v[1] * r, v[2] * r];
+        let h = field::<BLOCH>(cp, nb, l);
+        let gain = (v[0] - old[0]) * h[0] + (v[1] - old[1]) * h[1] + (v[2] - old[2]) * h[2];
+        let gain = if ANISO {
+            cp.k.mul_add(v[2] * v[2] - old[2] * old[2], gain)
+        } else {
+            gain
+        };
+        // ΔE = −gain.
+        let accept = u3 < lanes::exp_neg((beta * gain).min(0.0));
+        s0[l] = if accept { v[0] } else { old[0] };
+        s1[l] = if accept { v[1] } else { old[1] };
+        s2[l] = if accept { v[2] } else { old[2] };
+        accepted[l] += (accept && l < valid) as u32;
+    }
+}
+
+/// `n` consecutive packed sites of one colour from site `k0` of row `y`.
+struct Segment {
+    y: usize,
+    k0: usize,
+    n: usize,
+}
+
+/// What a packed chunk needs to know besides its segments.
+struct Site<'a> {
+    cp: &'a Couplings,
+    beta: f32,
+    w: usize,
+    colour: usize,
+}
+
+/// Segments of one colour copied into one chunk, with their neighbour rows, for the kernels.
+struct Packed {
+    /// Rows above, below, `+x` and `−x`, per component.
+    nb: [[F; 3]; 4],
+    s: [F; 3],
+}
+
+impl Packed {
+    /// Zero neighbours and unit spins in lanes no segment fills keep every lane finite.
+    fn new() -> Self {
+        Self {
+            nb: [[[0.0; LANES]; 3]; 4],
+            s: [[0.0; LANES], [0.0; LANES], [1.0; LANES]],
+        }
+    }
+
+    /// Copies `segments` in, one after another; returns the lanes they fill.
+    #[inline(always)]
+    fn gather(
+        &mut self,
+        other: &[Vec<f32>; 3],
+        mine: &[Vec<f32>; 3],
+        segments: &[Segment],
+        w: usize,
+        colour: usize,
+    ) -> usize {
+        let mut lane = 0;
+        for seg in segments {
+            let at = (seg.y + 1) * w + seg.k0 + 1;
+            let right = (seg.y + colour) & 1;
+            let offsets = [at + w, at - w, at + right, at + right - 1];
+            let dst = lane..lane + seg.n;
+            for (pad, &o) in self.nb.iter_mut().zip(&offsets) {
+                for (p, src) in pad.iter_mut().zip(other) {
+                    p[dst.clone()].copy_from_slice(&src[o..o + seg.n]);
+                }
+            }
+            for (p, src) in self.s.iter_mut().zip(mine) {
+                p[dst.clone()].copy_from_slice(&src[at..at + seg.n]);
+            }
+            lane += seg.n;
+        }
+        lane
+    }
+
+    /// Runs `kernel` on `segments`, copied in and back.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn run<K: Kernel>(
+        &mut self,
+        kernel: &K,
+        at: Site,
+        other: &[Vec<f32>; 3],
+        mine: &mut [Vec<f32>; 3],
+        segments: &[Segment],
+        rng: &mut LaneRng,
+        accepted: &mut [u32; LANES],
+    ) {
+        let n = self.gather(other, mine, segments, at.w, at.colour);
+        let [up, down, plus, minus] = &self.nb;
+        let nb = Neighbours {
+            up: up.each_ref(),
+            down: down.each_ref(),
+            plus: plus.each_ref(),
+            minus: minus.each_ref(),
+        };
+        kernel.lanes(at.cp, at.beta, &nb, self.s.each_mut(), rng, accepted, n);
+        self.scatter(mine, segments, at.w);
+    }
+
+    /// Copies the updated spins of `segments` back.
+    #[inline(always)]
+    fn scatter(&self, mine: &mut [Vec<f32>; 3], segments: &[Segment], w: usize) {
+        let mut lane = 0;
+        for seg in segments {
+            let at = (seg.y + 1) * w + seg.k0 + 1;
+            for (p, dst) in self.s.iter().zip(mine.iter_mut()) {
+                dst[at..at + seg.n].copy_from_slice(&p[lane..lane + seg.n]);
+            }
+            lane += seg.n;
+        }
+    }
 }
 
 impl Checkerboard {
@@ -91,17 +380,19 @@ impl Checkerboard {
         let half = lx / 2;
         let width = half + 2;
         let zeros = || vec![0f32; (ly + 2) * width];
-        let dm = [0, 1].map(|d| model.dm_vector(d).map(|c| c as f32));
         Some(Self {
             lx,
             ly,
             periodic: lat.boundary() == Boundary::Periodic,
             half,
             width,
-            j: model.j as f32,
-            k: model.k as f32,
-            b: model.b as f32,
-            dm,
+            cp: Couplings {
+                j: model.j as f32,
+                d: model.d as f32,
+                k: model.k as f32,
+                b: model.b as f32,
+            },
+            bloch: model.dmi == Dmi::Bloch,
             isa: *Isa::available().last().expect("portable is always available"),
             spins: [[zeros(), zeros(), zeros()], [zeros(), zeros(), zeros()]],
         })
@@ -196,145 +487,110 @@ impl Checkerboard {
 
     #[inline(always)]
     fn half_sweep_portable(&mut self, colour: usize, beta: f32, update: Update, rng: &mut LaneRng) -> usize {
-        let mut accepted = 0;
-        // Reused across chunks; lanes past a short last chunk hold stale but finite spins.
-        let mut ch = Chunk {
-            sum: [[0.0; LANES]; 3],
-            dx: [[0.0; LANES]; 3],
-            dy: [[0.0; LANES]; 3],
-            old: [[0.0; LANES]; 3],
-        };
-        let mut new = [[0f32; LANES]; 3];
-        let mut ok = [0u32; LANES];
-        for y in 0..self.ly {
-            let right = (y + colour) & 1;
-            for k0 in (0..self.half).step_by(LANES) {
-                let n = LANES.min(self.half - k0);
-                self.gather(&mut ch, colour, y, k0, n, right);
-                match update {
-                    Update::HeatBath => self.heat_bath_chunk(&ch, beta, rng, &mut new, &mut ok),
-                    Update::Metropolis { one_minus_cos_cone } => {
-                        self.metropolis_chunk(&ch, beta, one_minus_cos_cone, rng, &mut new, &mut ok)
+        match (update, self.bloch, self.cp.k != 0.0) {
+            (Update::HeatBath, false, false) => self.rows(colour, rng, HeatBath::<false, false>, beta),
+            (Update::HeatBath, false, true) => self.rows(colour, rng, HeatBath::<false, true>, beta),
+            (Update::HeatBath, true, false) => self.rows(colour, rng, HeatBath::<true, false>, beta),
+            (Update::HeatBath, true, true) => self.rows(colour, rng, HeatBath::<true, true>, beta),
+            (Update::Metropolis { one_minus_cos_cone: w }, false, false) => {
+                self.rows(colour, rng, Metropolis::<false, false>(w), beta)
+            }
+            (Update::Metropolis { one_minus_cos_cone: w }, false, true) => {
+                self.rows(colour, rng, Metropolis::<false, true>(w), beta)
+            }
+            (Update::Metropolis { one_minus_cos_cone: w }, true, false) => {
+                self.rows(colour, rng, Metropolis::<true, false>(w), beta)
+            }
+            (Update::Metropolis { one_minus_cos_cone: w }, true, true) => {
+                self.rows(colour, rng, Metropolis::<true, true>(w), beta)
+            }
+        }
+    }
+
+    /// Runs `kernel` over every chunk of `LANES` sites of `colour`, row by row, then mirrors the
+    /// ghosts; returns the accepted updates. A short last chunk runs on padded copies.
+    #[inline(always)]
+    fn rows<K: Kernel>(&mut self, colour: usize, rng: &mut LaneRng, kernel: K, beta: f32) -> usize {
+        let mut accepted = [0u32; LANES];
+        let (w, half, ly, cp) = (self.width, self.half, self.ly, self.cp);
+        let [a, b] = &mut self.spins;
+        let (mine, other) = if colour == 0 { (a, &*b) } else { (b, &*a) };
+        let mut packed = Packed::new();
+        let mut run_packed =
+            |mine: &mut [Vec<f32>; 3], segments: &[Segment], rng: &mut LaneRng, acc: &mut [u32; LANES]| {
+                packed.run(
+                    &kernel,
+                    Site {
+                        cp: &cp,
+                        beta,
+                        w,
+                        colour,
+                    },
+                    other,
+                    mine,
+                    segments,
+                    rng,
+                    acc,
+                )
+            };
+        if half < LANES {
+            // Short rows: several rows of the colour share a chunk. Sites of one colour never
+            // interact, so which of them share a chunk changes nothing but speed.
+            let per = LANES / half;
+            let mut segments = Vec::with_capacity(per);
+            for y0 in (0..ly).step_by(per) {
+                segments.clear();
+                segments.extend((y0..ly.min(y0 + per)).map(|y| Segment { y, k0: 0, n: half }));
+                run_packed(mine, &segments, rng, &mut accepted);
+            }
+        } else {
+            for y in 0..ly {
+                let right = (y + colour) & 1;
+                for k0 in (0..half).step_by(LANES) {
+                    let n = LANES.min(half - k0);
+                    if n < LANES {
+                        run_packed(mine, &[Segment { y, k0, n }], rng, &mut accepted);
+                        continue;
                     }
+                    let at = (y + 1) * w + k0 + 1;
+                    let offsets = [at + w, at - w, at + right, at + right - 1];
+                    let row = |o: usize, c: usize| -> &F { other[c][o..o + LANES].try_into().expect("a full chunk") };
+                    let nb = Neighbours {
+                        up: [0, 1, 2].map(|c| row(offsets[0], c)),
+                        down: [0, 1, 2].map(|c| row(offsets[1], c)),
+                        plus: [0, 1, 2].map(|c| row(offsets[2], c)),
+                        minus: [0, 1, 2].map(|c| row(offsets[3], c)),
+                    };
+                    let s = mine
+                        .each_mut()
+                        .map(|v| -> &mut F { (&mut v[at..at + LANES]).try_into().expect("a full chunk") });
+                    kernel.lanes(&cp, beta, &nb, s, rng, &mut accepted, LANES);
                 }
-                let at = self.at(y, k0);
-                // The kernels leave rejected lanes holding the old spin, so this is a plain copy.
-                for (comp, new) in self.spins[colour].iter_mut().zip(&new) {
-                    comp[at..at + n].copy_from_slice(&new[..n]);
-                }
-                accepted += ok[..n].iter().sum::<u32>() as usize;
             }
         }
         self.refresh_ghosts(colour);
-        accepted
+        accepted.iter().sum::<u32>() as usize
     }
 
-    /// Neighbour sums and differences of the `n` sites of `colour` from `(y, k0)`; `right` is
-    /// 1 when the `+x` neighbour of packed site `k` is the other colour's `k + 1`.
-    #[inline(always)]
-    fn gather(&self, ch: &mut Chunk, colour: usize, y: usize, k0: usize, n: usize, right: usize) {
-        let at = self.at(y, k0);
-        let (up, down) = (at + self.width, at - self.width);
-        let (px, mx) = (at + right, at + right - 1);
-        for c in 0..3 {
-            let o = &self.spins[1 - colour][c];
-            let (u, d) = (&o[up..up + n], &o[down..down + n]);
-            let (p, m) = (&o[px..px + n], &o[mx..mx + n]);
-            ch.old[c][..n].copy_from_slice(&self.spins[colour][c][at..at + n]);
-            for l in 0..n.min(u.len()).min(d.len()).min(p.len()).min(m.len()) {
-                ch.sum[c][l] = (u[l] + d[l]) + (p[l] + m[l]);
-                ch.dx[c][l] = p[l] - m[l];
-                ch.dy[c][l] = u[l] - d[l];
-            }
-        }
-    }
-
-    /// The local field `h = B ẑ + J Σ S_j + (S₊ₓ − S₋ₓ) × D_x + (S₊ᵧ − S₋ᵧ) × D_y` of lane `l`.
-    #[inline(always)]
-    fn field(&self, ch: &Chunk, l: usize) -> [f32; 3] {
-        let [dx, dy] = self.dm;
-        let (a, b) = (
-            [ch.dx[0][l], ch.dx[1][l], ch.dx[2][l]],
-            [ch.dy[0][l], ch.dy[1][l], ch.dy[2][l]],
-        );
-        [
-            self.j * ch.sum[0][l] + (a[1] * dx[2] - a[2] * dx[1]) + (b[1] * dy[2] - b[2] * dy[1]),
-            self.j * ch.sum[1][l] + (a[2] * dx[0] - a[0] * dx[2]) + (b[2] * dy[0] - b[0] * dy[2]),
-            self.b + self.j * ch.sum[2][l] + (a[0] * dx[1] - a[1] * dx[0]) + (b[0] * dy[1] - b[1] * dy[0]),
-        ]
-    }
-
-    /// Heat-bath draws `cos θ = 1 + ln(1 − u(1 − e^{−2β|h|}))/(β|h|)` about `h`; anisotropy, which
-    /// is not linear in the spin, is added by a Metropolis–Hastings correction.
-    #[inline(always)]
-    fn heat_bath_chunk(&self, ch: &Chunk, beta: f32, rng: &mut LaneRng, new: &mut [F; 3], ok: &mut [u32; LANES]) {
-        let (u1, u2) = (rng.uniform(), rng.uniform());
-        let u3 = if self.k != 0.0 { rng.uniform() } else { [0.0; LANES] };
-        let inv_beta = 1.0 / beta;
-        for l in 0..LANES {
-            let h = self.field(ch, l);
-            let norm = (h[0] * h[0] + h[1] * h[1] + h[2] * h[2]).sqrt();
-            let tiny = norm < 1e-30;
-            // One division gives both 1/|h| and the frame's 1/(sign + n_z) = |h|/q.
-            let sign = if tiny { 1.0 } else { 1f32.copysign(h[2]) };
-            let q = sign.mul_add(norm, h[2]);
-            let r = 1.0 / (norm * q);
-            let inv = if tiny { 0.0 } else { q * r };
-            let inv_sum = if tiny { 0.5 } else { norm * norm * r };
-            let n = [h[0] * inv, h[1] * inv, if tiny { 1.0 } else { h[2] * inv }];
-            let a = beta * norm;
-            let lp = lanes::ln_1p_neg(u1[l] * lanes::expm1_neg(-2.0 * a));
-            let c = if a < 1e-20 {
-                1.0 - 2.0 * u1[l]
-            } else {
-                (lp * inv).mul_add(inv_beta, 1.0)
-            };
-            let c = c.clamp(-1.0, 1.0);
-            let s = (1.0 - c * c).max(0.0).sqrt();
-            let (cp, sp) = lanes::cos_sin_turn(u2[l]);
-            let v = lanes::about(n, sign, inv_sum, c, s, cp, sp);
-            // With K = 0 the gain is 0 and u3 < 1 = e⁰: always accepted, with no branch.
-            let gain = beta * self.k * (v[2] * v[2] - ch.old[2][l] * ch.old[2][l]);
-            let accept = u3[l] < lanes::exp_neg(gain.min(0.0));
-            for c in 0..3 {
-                new[c][l] = if accept { v[c] } else { ch.old[c][l] };
-            }
-            ok[l] = accept as u32;
-        }
-    }
-
-    /// Proposes a spin uniform on the cap within the cone about the old one and accepts it with
-    /// probability `min(1, e^{−βΔE})`.
-    #[inline(always)]
-    fn metropolis_chunk(
-        &self,
-        ch: &Chunk,
-        beta: f32,
-        width: f32,
-        rng: &mut LaneRng,
-        new: &mut [F; 3],
-        ok: &mut [u32; LANES],
-    ) {
-        let (u1, u2, u3) = (rng.uniform(), rng.uniform(), rng.uniform());
-        for l in 0..LANES {
-            let old = [ch.old[0][l], ch.old[1][l], ch.old[2][l]];
-            let c = 1.0 - u1[l] * width;
-            let s = (1.0 - c * c).max(0.0).sqrt();
-            let (cp, sp) = lanes::cos_sin_turn(u2[l]);
-            let sign = 1f32.copysign(old[2]);
-            let v = lanes::about(old, sign, 1.0 / (sign + old[2]), c, s, cp, sp);
-            // One Newton step towards unit length, so rounding does not accumulate over accepted
-            // moves: |v|² = 1 + ε becomes 1 + O(ε²).
-            let r = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).mul_add(-0.5, 1.5);
-            let v = [v[0] * r, v[1] * r, v[2] * r];
-            let h = self.field(ch, l);
-            let de = -((v[0] - old[0]) * h[0] + (v[1] - old[1]) * h[1] + (v[2] - old[2]) * h[2])
-                - self.k * (v[2] * v[2] - old[2] * old[2]);
-            let accept = u3[l] < lanes::exp_neg((-beta * de).min(0.0));
-            for c in 0..3 {
-                new[c][l] = if accept { v[c] } else { old[c] };
-            }
-            ok[l] = accept as u32;
+    /// The local field the kernels compute for packed site `k` of `colour` in row `y`.
+    #[cfg(test)]
+    fn field_at(&self, colour: usize, y: usize, k: usize) -> [f32; 3] {
+        let at = self.at(y, k);
+        let right = (y + colour) & 1;
+        let offsets = [at + self.width, at - self.width, at + right, at + right - 1];
+        let o = &self.spins[1 - colour];
+        let one = |off: usize| [0, 1, 2].map(|c| [o[c][off]; LANES]);
+        let (up, down, plus, minus) = (one(offsets[0]), one(offsets[1]), one(offsets[2]), one(offsets[3]));
+        let nb = Neighbours {
+            up: up.each_ref(),
+            down: down.each_ref(),
+            plus: plus.each_ref(),
+            minus: minus.each_ref(),
+        };
+        if self.bloch {
+            field::<true>(&self.cp, &nb, 0)
+        } else {
+            field::<false>(&self.cp, &nb, 0)
         }
     }
 
@@ -378,20 +634,12 @@ mod tests {
                 for (a, b) in s.iter().zip(&back) {
                     assert!((0..3).all(|c| (a[c] - b[c]).abs() < 1e-7));
                 }
-                // The field the kernel sees, gathered for every site.
+                // The field the kernel sees, for every site.
                 for colour in 0..2 {
                     for y in 0..cb.ly {
-                        let right = (y + colour) & 1;
-                        let mut ch = Chunk {
-                            sum: [[0.0; LANES]; 3],
-                            dx: [[0.0; LANES]; 3],
-                            dy: [[0.0; LANES]; 3],
-                            old: [[0.0; LANES]; 3],
-                        };
-                        cb.gather(&mut ch, colour, y, 0, cb.half, right);
                         for k in 0..cb.half {
-                            let x = 2 * k + right;
-                            let h = cb.field(&ch, k);
+                            let x = 2 * k + ((y + colour) & 1);
+                            let h = cb.field_at(colour, y, k);
                             let want = m.local_field(&back, x + cb.lx * y);
                             for c in 0..3 {
                                 assert!((h[c] as f64 - want[c]).abs() < 1e-5, "{boundary} {dmi:?} ({x},{y})");
@@ -419,24 +667,33 @@ mod tests {
 
     #[test]
     fn every_instruction_set_gives_the_same_bits() {
-        let m = model(40, Boundary::Periodic, Dmi::Neel, 0.1, 0.05);
-        let mut rng = stream(4, tag("bits"), 0);
-        let s: Vec<Spin> = (0..40 * 42).map(|_| random_spin(&mut rng)).collect();
-        let lanes = LaneRng::from_rng(&mut rng);
-        let run = |isa: Isa| {
-            let mut cb = Checkerboard::new(&m).unwrap();
-            assert!(cb.use_isa(isa));
-            cb.load(&s);
-            let mut lanes = lanes.clone();
-            for _ in 0..3 {
-                cb.heat_bath_sweep(1.5, &mut lanes);
-                cb.metropolis_sweep(1.5, 0.7, &mut lanes);
+        // Every kernel (Néel and Bloch, with and without anisotropy), rows packed several to a
+        // chunk (40 wide), and full chunks with a short tail (140 wide), on both boundaries.
+        for (l, boundary) in [(40, Boundary::Periodic), (140, Boundary::Open)] {
+            for dmi in [Dmi::Neel, Dmi::Bloch] {
+                for k in [0.0, 0.1] {
+                    let m = model(l, boundary, dmi, k, 0.05);
+                    let mut rng = stream(4, tag("bits"), 0);
+                    let s: Vec<Spin> = (0..l * (l + 2)).map(|_| random_spin(&mut rng)).collect();
+                    let lanes = LaneRng::from_rng(&mut rng);
+                    let run = |isa: Isa| {
+                        let mut cb = Checkerboard::new(&m).unwrap();
+                        assert!(cb.use_isa(isa));
+                        cb.load(&s);
+                        let mut lanes = lanes.clone();
+                        for _ in 0..3 {
+                            cb.heat_bath_sweep(1.5, &mut lanes);
+                            cb.metropolis_sweep(1.5, 0.7, &mut lanes);
+                        }
+                        cb.spins()
+                    };
+                    let reference = run(Isa::Portable);
+                    assert_ne!(reference, s, "the sweeps moved no spin");
+                    for isa in Isa::available() {
+                        assert_eq!(run(isa), reference, "{isa:?} {l} {boundary} {dmi:?} K = {k}");
+                    }
+                }
             }
-            cb.spins()
-        };
-        let reference = run(Isa::Portable);
-        for isa in Isa::available() {
-            assert_eq!(run(isa), reference, "{isa:?}");
         }
     }
 
@@ -520,37 +777,36 @@ mod tests {
     fn checkerboard_and_scalar_sweeps_agree_on_the_mean_energy() {
         use crate::heisenberg::heat_bath_sweep;
         use crate::heisenberg::tests::mean_energy;
-        let m = Heisenberg::new(
-            Lattice::new(6, 6, Boundary::Periodic).unwrap(),
-            1.0,
-            0.3,
-            Dmi::Neel,
-            0.1,
-            0.2,
-        )
-        .unwrap();
-        let beta = 1.2;
-        let n = 36.0;
-        let mut rng = stream(12, tag("cb-agree"), 0);
-        let mut s = vec![[0.0, 0.0, 1.0]; 36];
-        let reference = mean_energy(40_000, 1000, false, |_| {
-            heat_bath_sweep(&m, &mut s, beta, &mut rng);
-            (1.0, m.energy(&s) / n)
-        });
-        for metropolis in [false, true] {
-            let mut cb = Checkerboard::new(&m).unwrap();
-            cb.load(&vec![[0.0, 0.0, 1.0]; 36]);
-            let mut lanes = LaneRng::from_rng(&mut rng);
-            let fast = mean_energy(40_000, 1000, metropolis, |cone| {
-                let acc = match cone {
-                    Some(cone) => cb.metropolis_sweep(beta, cone, &mut lanes),
-                    None => cb.heat_bath_sweep(beta, &mut lanes) as f64,
-                };
-                (acc, m.energy(&cb.spins()) / n)
+        // Both DMI forms, one with anisotropy and one without: four of the eight kernels here,
+        // the other four are the same arithmetic (checked bit for bit across instruction sets).
+        for (dmi, k) in [(Dmi::Neel, 0.1), (Dmi::Bloch, 0.0)] {
+            let m = Heisenberg::new(Lattice::new(6, 6, Boundary::Periodic).unwrap(), 1.0, 0.3, dmi, k, 0.2).unwrap();
+            let beta = 1.2;
+            let n = 36.0;
+            let mut rng = stream(12, tag("cb-agree"), 0);
+            let mut s = vec![[0.0, 0.0, 1.0]; 36];
+            let reference = mean_energy(40_000, 1000, false, |_| {
+                heat_bath_sweep(&m, &mut s, beta, &mut rng);
+                (1.0, m.energy(&s) / n)
             });
-            let z = (fast.mean - reference.mean).abs() / (fast.err.powi(2) + reference.err.powi(2)).sqrt();
-            assert!(z < 4.0, "metropolis = {metropolis}: {fast:?} vs scalar {reference:?}");
-            assert!(fast.err < 0.005, "{fast:?}");
+            for metropolis in [false, true] {
+                let mut cb = Checkerboard::new(&m).unwrap();
+                cb.load(&vec![[0.0, 0.0, 1.0]; 36]);
+                let mut lanes = LaneRng::from_rng(&mut rng);
+                let fast = mean_energy(40_000, 1000, metropolis, |cone| {
+                    let acc = match cone {
+                        Some(cone) => cb.metropolis_sweep(beta, cone, &mut lanes),
+                        None => cb.heat_bath_sweep(beta, &mut lanes) as f64,
+                    };
+                    (acc, m.energy(&cb.spins()) / n)
+                });
+                let z = (fast.mean - reference.mean).abs() / (fast.err.powi(2) + reference.err.powi(2)).sqrt();
+                assert!(
+                    z < 4.0,
+                    "{dmi:?} metropolis = {metropolis}: {fast:?} vs scalar {reference:?}"
+                );
+                assert!(fast.err < 0.005, "{fast:?}");
+            }
         }
     }
 }

@@ -60,6 +60,23 @@ impl LaneRng {
         out
     }
 
+    /// Lane `l`'s next uniform on `[0, 1)`: the value [`Self::uniform`] would give in that lane.
+    /// Kernels draw inside their lane loop with this, so the generator's integer work
+    /// interleaves with their floating-point chains and no array of draws goes through memory.
+    #[inline(always)]
+    pub fn uniform_at(&mut self, l: usize) -> f32 {
+        let [s0, s1, s2, s3] = &mut self.s;
+        let out = s0[l].wrapping_add(s3[l]).rotate_left(7).wrapping_add(s0[l]);
+        let t = s1[l] << 9;
+        s2[l] ^= s0[l];
+        s3[l] ^= s1[l];
+        s1[l] ^= s2[l];
+        s0[l] ^= s3[l];
+        s2[l] ^= t;
+        s3[l] = s3[l].rotate_left(11);
+        (out >> 8) as i32 as f32 * (1.0 / 16_777_216.0)
+    }
+
     /// Uniform on `[0, 1)` with 24 random bits.
     #[inline(always)]
     pub fn uniform(&mut self) -> F {
