@@ -10,6 +10,8 @@ pub enum NnError {
     Mismatch(String),
     #[error("cannot read model: {0}")]
     Load(String),
+    #[error("backend: {0}")]
+    Backend(String),
     #[error("training diverged (loss {loss}) at epoch {epoch}")]
     Diverged { epoch: usize, loss: f64 },
 }

@@ -18,6 +18,7 @@
 // Index loops mirror the published update formulas, and `!(x > 0.0)` deliberately rejects NaN.
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod backend;
 pub mod checkpoint;
 pub mod chiral;
 pub mod conv;
@@ -29,6 +30,7 @@ pub mod surrogate;
 pub mod train;
 pub mod vae;
 
+pub use backend::Backend;
 pub use error::NnError;
 pub use surrogate::{Surrogate, SurrogateConfig};
 pub use vae::{MlpVae, OutputKind, VaeConfig};

@@ -176,6 +176,11 @@ impl Autoencoder for MlpVae {
     }
 }
 
+/// Where `model`'s parameters live (the CPU for a model without any).
+pub fn model_device<M: Module>(model: &M) -> burn::tensor::Device {
+    model.devices().into_iter().next().unwrap_or_else(crate::device)
+}
+
 /// `(loss, reconstruction, kl)` per sample, averaged over the batch.
 fn elbo<M: Autoencoder>(
     model: &M,
@@ -248,7 +253,8 @@ pub fn train_autoencoder<M: Autoencoder>(
 ) -> Result<(M, History), NnError> {
     tcfg.validate()?;
     let rows = check_data(data, input)?;
-    let device = train_device();
+    // The model's device, so the caller's choice of backend (see `Backend`) decides.
+    let device = model_device(&model);
     let (train_rows, val_rows) = validation_split(rows, tcfg.validation, seed);
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_add(1));
     let mut opt = AdamConfig::new().with_epsilon(1e-8).init();
@@ -347,8 +353,8 @@ pub fn fine_tune<M: Autoencoder>(
         total += w;
         cumulative.push(total);
     }
-    let device = train_device();
     let mut model = model.train();
+    let device = model_device(&model);
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut opt = AdamConfig::new().with_epsilon(1e-8).init();
     let mut sum = 0.0;
@@ -377,7 +383,7 @@ pub fn fine_tune<M: Autoencoder>(
 /// Encoder means of every row, in batches, as `rows × latent` values.
 pub fn encode_means<M: Autoencoder>(model: &M, data: &[f32], input: usize, latent: usize) -> Result<Vec<f32>, NnError> {
     let rows = check_data(data, input)?;
-    let device = crate::device();
+    let device = model_device(model);
     let mut out = Vec::with_capacity(rows * latent);
     for chunk in data.chunks(512 * input) {
         let b = chunk.len() / input;
@@ -389,7 +395,7 @@ pub fn encode_means<M: Autoencoder>(model: &M, data: &[f32], input: usize, laten
 
 /// Decoder outputs of `rows × latent` codes.
 pub fn decode<M: Autoencoder>(model: &M, z: &[f32], latent: usize, output: OutputKind) -> Vec<f32> {
-    let device = crate::device();
+    let device = model_device(model);
     let rows = z.len() / latent;
     to_vec(model.decode(tensor2(z.to_vec(), rows, latent, &device), output))
 }

@@ -322,4 +322,41 @@ mod tests {
             assert!(same, "{f}: {printed}");
         }
     }
+
+    /// Every example config loads, except that a build without the wgpu backend refuses the
+    /// GPU example in one line that says how to build it.
+    #[test]
+    fn every_example_loads_or_names_the_missing_backend() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        // The full-scale example's header says to raise the memory limit; so does this test. No
+        // test in this binary needs a limit between the default and this one.
+        std::env::set_var("LSO_MAX_MEMORY_GB", "32");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            seen += 1;
+            let text = std::fs::read_to_string(&path).unwrap();
+            if text.contains("\nfamilies") {
+                // An `lso compare` config.
+                crate::compare::config::CompareConfig::parse(&text, "example").unwrap();
+                continue;
+            }
+            let wants_gpu = text.contains("device = \"wgpu\"");
+            match AnyProblem::load(&path) {
+                Ok(_) => assert!(!wants_gpu || lso_nn::Backend::Wgpu.built(), "{}", path.display()),
+                Err(e) => {
+                    let msg = e.to_string();
+                    assert!(
+                        wants_gpu && !lso_nn::Backend::Wgpu.built() && msg.contains("--features wgpu"),
+                        "{}: {msg}",
+                        path.display()
+                    );
+                }
+            }
+        }
+        assert!(seen >= 6, "found {seen} examples");
+    }
 }

@@ -7,6 +7,7 @@ use crate::error::Result;
 use lso_nn::chiral::Quantity;
 use lso_nn::conv::ConvArch;
 use lso_nn::train::VaeTrainConfig;
+use lso_nn::Backend;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,6 +23,14 @@ pub struct ConvSection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden: Option<usize>,
     pub train: VaeTrainConfig,
+    /// Where the network trains: `cpu` (always built) or `wgpu` (a build with the `wgpu` cargo
+    /// feature). The trained network then runs on the CPU for the searches.
+    #[serde(skip_serializing_if = "is_cpu")]
+    pub device: Backend,
+}
+
+fn is_cpu(b: &Backend) -> bool {
+    *b == Backend::Cpu
 }
 
 fn is_compact(a: &ConvArch) -> bool {
@@ -42,6 +51,7 @@ impl Default for ConvSection {
                 patience: 8,
                 ..Default::default()
             },
+            device: Backend::Cpu,
         }
     }
 }
@@ -134,6 +144,9 @@ impl ChiralRunConfig {
             "vae.hidden",
             || "only the paper network (arch = \"paper\") has dense hidden layers".into(),
         );
+        if let Err(e) = cfg.vae.device.check_built() {
+            c.require(false, "vae.device", || e.to_string());
+        }
         if let Err(e) = cfg.vae.train.validate() {
             c.require(false, "vae.train", || format!("is invalid: {e}"));
         }

@@ -206,7 +206,7 @@ impl Problem for ChiralProblem {
         };
         let x: Vec<f32> = data.set.spins.iter().flat_map(|s| s.map(|c| c as f32)).collect();
         let pb = crate::progress::bar(v.train.epochs as u64, "conv vae");
-        let model = vcfg.init(self.cfg.seed, &lso_nn::train_device())?;
+        let model = vcfg.init(self.cfg.seed, &v.device.train_device()?)?;
         let (vae, history) = train_autoencoder(
             model,
             vcfg.input(),
@@ -221,6 +221,8 @@ impl Problem for ChiralProblem {
             },
         )?;
         pb.finish_and_clear();
+        // Everything after training (codes, searches, saving) runs on the CPU.
+        let vae = lso_nn::backend::to_cpu(vae);
         let latents = encode_means(&vae, &x, vcfg.input(), vcfg.latent)?;
         out.write("vae.safetensors", &checkpoint::to_bytes(&vae)?)?;
         out.write_json("vae.json", &vcfg)?;
