@@ -111,62 +111,57 @@ fn field<const BLOCH: bool>(cp: &Couplings, nb: &Neighbours, l: usize) -> [f32; 
 }
 
 /// Heat-bath draws `cos θ = 1 + ln(1 − u(1 − e^{−2β|h|}))/(β|h|)` about `h`; anisotropy (`ANISO`),
-/// which is not linear in the spin, is added by a Metropolis–Hastings correction. Lanes at or past
-/// `valid` are updated but not counted.
+/// which is not linear in the spin, is added by a Metropolis–Hastings correction.
 struct HeatBath<const BLOCH: bool, const ANISO: bool>;
 
 /// One update of `LANES` sites of one colour, in place. Lanes at or past `valid` are updated but
 /// not counted. A trait rather than closures so every kernel is inlined into the
 /// `target_feature` callers, which compile it for their instruction set.
 trait Kernel {
-    #[allow(clippy::too_many_arguments)]
-    fn lanes(
+    /// Updates lane `l` in place; returns whether the update was accepted.
+    fn lane(
         &self,
         cp: &Couplings,
         beta: f32,
         nb: &Neighbours,
-        s: [&mut F; 3],
+        s: &mut [&mut F; 3],
         rng: &mut LaneRng,
-        accepted: &mut [u32; LANES],
-        valid: usize,
-    );
-}
+        l: usize,
+    ) -> bool;
 
-impl<const BLOCH: bool, const ANISO: bool> Kernel for HeatBath<BLOCH, ANISO> {
+    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn lanes(
         &self,
         cp: &Couplings,
         beta: f32,
         nb: &Neighbours,
-        s: [&mut F; 3],
+        mut s: [&mut F; 3],
         rng: &mut LaneRng,
         accepted: &mut [u32; LANES],
         valid: usize,
     ) {
-        let inv_beta = 1.0 / beta;
-        let mut s = s;
-        for l in 0..LANES {
-            Self::lane(cp, beta, inv_beta, nb, &mut s, rng, accepted, valid, l);
+        for (l, count) in accepted.iter_mut().enumerate() {
+            let ok = self.lane(cp, beta, nb, &mut s, rng, l);
+            *count += (ok && l < valid) as u32;
         }
     }
 }
 
-impl<const BLOCH: bool, const ANISO: bool> HeatBath<BLOCH, ANISO> {
-    #[allow(clippy::too_many_arguments)]
+impl<const BLOCH: bool, const ANISO: bool> Kernel for HeatBath<BLOCH, ANISO> {
     #[inline(always)]
     fn lane(
+        &self,
         cp: &Couplings,
         beta: f32,
-        inv_beta: f32,
         nb: &Neighbours,
         s: &mut [&mut F; 3],
         rng: &mut LaneRng,
-        accepted: &mut [u32; LANES],
-        valid: usize,
         l: usize,
-    ) {
+    ) -> bool {
         let [s0, s1, s2] = s;
+        // Loop-invariant: compiled once per chunk.
+        let inv_beta = 1.0 / beta;
         let (u1, u2) = (rng.uniform_at(l), rng.uniform_at(l));
         let u3 = if ANISO { rng.uniform_at(l) } else { 0.0 };
         let h = field::<BLOCH>(cp, nb, l);
@@ -199,7 +194,7 @@ impl<const BLOCH: bool, const ANISO: bool> HeatBath<BLOCH, ANISO> {
         s0[l] = if accept { v[0] } else { s0[l] };
         s1[l] = if accept { v[1] } else { s1[l] };
         s2[l] = if accept { v[2] } else { s2[l] };
-        accepted[l] += (accept && l < valid) as u32;
+        accept
     }
 }
 
@@ -209,38 +204,16 @@ struct Metropolis<const BLOCH: bool, const ANISO: bool>(f32);
 
 impl<const BLOCH: bool, const ANISO: bool> Kernel for Metropolis<BLOCH, ANISO> {
     #[inline(always)]
-    fn lanes(
+    fn lane(
         &self,
         cp: &Couplings,
         beta: f32,
         nb: &Neighbours,
-        s: [&mut F; 3],
-        rng: &mut LaneRng,
-        accepted: &mut [u32; LANES],
-        valid: usize,
-    ) {
-        let width = self.0;
-        let mut s = s;
-        for l in 0..LANES {
-            Self::lane(cp, beta, width, nb, &mut s, rng, accepted, valid, l);
-        }
-    }
-}
-
-impl<const BLOCH: bool, const ANISO: bool> Metropolis<BLOCH, ANISO> {
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn lane(
-        cp: &Couplings,
-        beta: f32,
-        width: f32,
-        nb: &Neighbours,
         s: &mut [&mut F; 3],
         rng: &mut LaneRng,
-        accepted: &mut [u32; LANES],
-        valid: usize,
         l: usize,
-    ) {
+    ) -> bool {
+        let width = self.0;
         let [s0, s1, s2] = s;
         let (u1, u2, u3) = (rng.uniform_at(l), rng.uniform_at(l), rng.uniform_at(l));
         let old = [s0[l], s1[l], s2[l]];
@@ -265,7 +238,7 @@ impl<const BLOCH: bool, const ANISO: bool> Metropolis<BLOCH, ANISO> {
         s0[l] = if accept { v[0] } else { old[0] };
         s1[l] = if accept { v[1] } else { old[1] };
         s2[l] = if accept { v[2] } else { old[2] };
-        accepted[l] += (accept && l < valid) as u32;
+        accept
     }
 }
 

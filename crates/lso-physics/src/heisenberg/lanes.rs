@@ -19,7 +19,7 @@ pub type F = [f32; LANES];
 /// integer, and leaves that integer in the low mantissa bits.
 const ROUND: f32 = 12_582_912.0;
 
-/// Sixteen independent xoshiro128++ generators, one per lane.
+/// Independent xoshiro128++ generators, one per lane.
 #[derive(Clone, Debug)]
 pub struct LaneRng {
     s: [[u32; LANES]; 4],
@@ -43,28 +43,9 @@ impl LaneRng {
         Self { s }
     }
 
+    /// Lane `l`'s next 32 bits.
     #[inline(always)]
-    pub fn next_u32(&mut self) -> [u32; LANES] {
-        let [s0, s1, s2, s3] = &mut self.s;
-        let mut out = [0u32; LANES];
-        for l in 0..LANES {
-            out[l] = s0[l].wrapping_add(s3[l]).rotate_left(7).wrapping_add(s0[l]);
-            let t = s1[l] << 9;
-            s2[l] ^= s0[l];
-            s3[l] ^= s1[l];
-            s1[l] ^= s2[l];
-            s0[l] ^= s3[l];
-            s2[l] ^= t;
-            s3[l] = s3[l].rotate_left(11);
-        }
-        out
-    }
-
-    /// Lane `l`'s next uniform on `[0, 1)`: the value [`Self::uniform`] would give in that lane.
-    /// Kernels draw inside their lane loop with this, so the generator's integer work
-    /// interleaves with their floating-point chains and no array of draws goes through memory.
-    #[inline(always)]
-    pub fn uniform_at(&mut self, l: usize) -> f32 {
+    fn step(&mut self, l: usize) -> u32 {
         let [s0, s1, s2, s3] = &mut self.s;
         let out = s0[l].wrapping_add(s3[l]).rotate_left(7).wrapping_add(s0[l]);
         let t = s1[l] << 9;
@@ -74,7 +55,24 @@ impl LaneRng {
         s0[l] ^= s3[l];
         s2[l] ^= t;
         s3[l] = s3[l].rotate_left(11);
-        (out >> 8) as i32 as f32 * (1.0 / 16_777_216.0)
+        out
+    }
+
+    #[inline(always)]
+    pub fn next_u32(&mut self) -> [u32; LANES] {
+        let mut out = [0u32; LANES];
+        for (l, o) in out.iter_mut().enumerate() {
+            *o = self.step(l);
+        }
+        out
+    }
+
+    /// Lane `l`'s next uniform on `[0, 1)`: the value [`Self::uniform`] would give in that lane.
+    /// Kernels draw inside their lane loop with this, so the generator's integer work
+    /// interleaves with their floating-point chains and no array of draws goes through memory.
+    #[inline(always)]
+    pub fn uniform_at(&mut self, l: usize) -> f32 {
+        unit(self.step(l))
     }
 
     /// Uniform on `[0, 1)` with 24 random bits.
@@ -82,12 +80,18 @@ impl LaneRng {
     pub fn uniform(&mut self) -> F {
         let x = self.next_u32();
         let mut u = [0f32; LANES];
-        for l in 0..LANES {
-            // Below 2²⁴, so the signed conversion is exact and vectorises.
-            u[l] = (x[l] >> 8) as i32 as f32 * (1.0 / 16_777_216.0);
+        for (u, &x) in u.iter_mut().zip(&x) {
+            *u = unit(x);
         }
         u
     }
+}
+
+/// The top 24 bits as a float in `[0, 1)`. Below 2²⁴, so the signed conversion is exact and
+/// vectorises.
+#[inline(always)]
+fn unit(x: u32) -> f32 {
+    (x >> 8) as i32 as f32 * (1.0 / 16_777_216.0)
 }
 
 /// `Σ c_k x^(n−k)`, highest power first, by fused multiply-adds.
@@ -248,6 +252,18 @@ mod tests {
             let dot = w[0] * v[0] + w[1] * v[1] + w[2] * v[2];
             let norm = (w[0] * w[0] + w[1] * w[1] + w[2] * w[2]).sqrt();
             assert!((dot - ct).abs() < 1e-5 && (norm - 1.0).abs() < 1e-5, "{v:?} → {w:?}");
+        }
+    }
+
+    #[test]
+    fn a_lane_drawn_alone_gives_what_a_full_draw_gives_there() {
+        let mut all = LaneRng::from_rng(&mut stream(5, tag("lanes"), 0));
+        let mut one = all.clone();
+        for _ in 0..3 {
+            let u = all.uniform();
+            for (l, &u) in u.iter().enumerate() {
+                assert_eq!(one.uniform_at(l), u, "lane {l}");
+            }
         }
     }
 
