@@ -327,21 +327,21 @@ pub fn chiral(sweeps: usize) -> crate::error::Result<Vec<(String, f64)>> {
     let mut rng = stream(3, tag("bench-chiral"), 0);
     let mut s: Vec<[f64; 3]> = (0..l * l).map(|_| heisenberg::random_spin(&mut rng)).collect();
     let mut rows = Vec::new();
-    // Updates per ns of CPU time over `n` calls of `sweep`.
-    let rate = |n: usize, sweep: &mut dyn FnMut()| {
+    // Updates per ns of CPU time over `n` calls of `sweep` on `sites` spins.
+    let rate = |sites: usize, n: usize, sweep: &mut dyn FnMut()| {
         let c0 = process_cpu_s();
         for _ in 0..n {
             sweep();
         }
-        (n * l * l) as f64 / ((process_cpu_s() - c0) * 1e9)
+        (n * sites) as f64 / ((process_cpu_s() - c0) * 1e9)
     };
     // The scalar f64 reference runs a tenth of the sweeps: it is over ten times slower.
     let few = (sweeps / 10).max(1);
-    let scalar_hb = rate(few, &mut || {
+    let scalar_hb = rate(l * l, few, &mut || {
         heisenberg::heat_bath_sweep(&m, &mut s, 2.0, &mut rng);
     });
     let cone = ConeMetropolis::default();
-    let scalar_metro = rate(few, &mut || {
+    let scalar_metro = rate(l * l, few, &mut || {
         cone.sweep(&m, &mut s, 2.0, &mut rng);
     });
     rows.push(("heat bath, scalar f64, updates/ns per CPU".to_string(), scalar_hb));
@@ -354,10 +354,10 @@ pub fn chiral(sweeps: usize) -> crate::error::Result<Vec<(String, f64)>> {
         cb.use_isa(isa);
         cb.load(&s);
         let mut lanes = LaneRng::from_rng(&mut rng);
-        let hb = rate(sweeps, &mut || {
+        let hb = rate(l * l, sweeps, &mut || {
             cb.heat_bath_sweep(2.0, &mut lanes);
         });
-        let metro = rate(sweeps, &mut || {
+        let metro = rate(l * l, sweeps, &mut || {
             cb.metropolis_sweep(2.0, cone.cone, &mut lanes);
         });
         let isa = format!("{isa:?}").to_lowercase();
@@ -384,17 +384,10 @@ pub fn chiral(sweeps: usize) -> crate::error::Result<Vec<(String, f64)>> {
         );
         let mut lanes = LaneRng::from_rng(&mut rng);
         let n = sweeps * (l * l) / (side * side);
-        let per_ns = |n: usize, sweep: &mut dyn FnMut()| {
-            let c0 = process_cpu_s();
-            for _ in 0..n {
-                sweep();
-            }
-            (n * side * side) as f64 / ((process_cpu_s() - c0) * 1e9)
-        };
-        let hb = per_ns(n, &mut || {
+        let hb = rate(side * side, n, &mut || {
             cb.heat_bath_sweep(2.0, &mut lanes);
         });
-        let metro = per_ns(n, &mut || {
+        let metro = rate(side * side, n, &mut || {
             cb.metropolis_sweep(2.0, cone.cone, &mut lanes);
         });
         let isa = format!("{:?}", cb.isa()).to_lowercase();
