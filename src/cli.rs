@@ -648,7 +648,7 @@ pub enum BenchWhat {
     Inverse,
     /// VAE epoch, surrogate training, latent Adam and the whole default job
     Nn,
-    /// Heisenberg–DMI samplers on 128×128 and a conv-VAE epoch
+    /// Heisenberg–DMI samplers on 128×128 (and 32², 64²) and a conv-VAE epoch
     Chiral,
     /// Spin-glass sweeps (±J and Gaussian bonds, 64×64) and exact ground-state solve times (40², 100²)
     Glass,
