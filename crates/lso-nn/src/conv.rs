@@ -109,7 +109,7 @@ impl ConvVaeConfig {
             || self.latent == 0
             || self.channels.contains(&0)
             || self.hidden == Some(0)
-            || pooled.is_none_or(|f| self.size % f != 0)
+            || pooled.is_none_or(|f| !self.size.is_multiple_of(f))
         {
             return Err(NnError::Config(format!(
                 "conv vae needs channels, latent >= 1 and size divisible by 2^stages: {self:?}"

@@ -124,7 +124,7 @@ pub struct History {
 
 /// Checks a data matrix: the right width, finite values.
 pub fn check_data(data: &[f32], width: usize) -> Result<usize, NnError> {
-    if width == 0 || data.is_empty() || data.len() % width != 0 {
+    if width == 0 || data.is_empty() || !data.len().is_multiple_of(width) {
         return Err(NnError::Data(format!(
             "expected rows of {width} values, got {} values",
             data.len()

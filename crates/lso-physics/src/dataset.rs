@@ -14,7 +14,7 @@ pub struct SpinSet {
 impl SpinSet {
     pub fn new(lx: usize, ly: usize, spins: Vec<i8>) -> Result<Self, PhysicsError> {
         let per = lx * ly;
-        if per == 0 || spins.len() % per != 0 {
+        if per == 0 || !spins.len().is_multiple_of(per) {
             return Err(PhysicsError::Length {
                 what: "spins (a multiple of lx·ly)",
                 expected: per,

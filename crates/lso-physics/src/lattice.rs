@@ -143,7 +143,7 @@ impl Lattice {
         (i % self.lx + i / self.lx) % 2
     }
     pub fn is_bipartite(&self) -> bool {
-        self.boundary == Boundary::Open || (self.lx % 2 == 0 && self.ly % 2 == 0)
+        self.boundary == Boundary::Open || (self.lx.is_multiple_of(2) && self.ly.is_multiple_of(2))
     }
     /// The sites of each checkerboard colour, in row-major order.
     pub fn sublattices(&self) -> [Vec<usize>; 2] {

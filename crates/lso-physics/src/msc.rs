@@ -271,7 +271,7 @@ fn row_kernel(isa: Isa) -> RowKernel {
 impl MultiSpinIsing {
     /// Whether a lattice of this size can be multi-spin coded (`lx` a multiple of 128, `ly` even).
     pub fn supports(lx: usize, ly: usize) -> bool {
-        lx % 128 == 0 && lx > 0 && ly % 2 == 0 && ly >= 2
+        lx.is_multiple_of(128) && lx > 0 && ly.is_multiple_of(2) && ly >= 2
     }
 
     pub fn new(model: &Ising, spins: &[i8], seed: u64) -> Result<Self, PhysicsError> {

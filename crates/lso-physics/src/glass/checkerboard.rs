@@ -139,7 +139,7 @@ impl Board {
     /// Whether the layout applies: even sides (at least 2).
     pub fn supports(model: &Ising) -> bool {
         let l = model.lattice();
-        l.lx() % 2 == 0 && l.ly() % 2 == 0
+        l.lx().is_multiple_of(2) && l.ly().is_multiple_of(2)
     }
 
     pub fn new(model: &Ising) -> Result<Self, PhysicsError> {

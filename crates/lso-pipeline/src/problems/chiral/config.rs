@@ -125,7 +125,7 @@ impl ChiralRunConfig {
         });
         let stages = cfg.vae.channels.len();
         c.require(
-            stages >= 1 && cfg.chiral.lx % (1 << stages.min(16)) == 0,
+            stages >= 1 && cfg.chiral.lx.is_multiple_of(1 << stages.min(16)),
             "vae.channels",
             || {
                 format!(

@@ -21,7 +21,7 @@ impl Retrainable for ChiralProblem {
     }
     fn observe_rows(&self, data: &ChiralData, rows: &[f32]) -> Result<Vec<Observed>> {
         let n = 3 * data.model.lattice().sites();
-        if rows.len() % n != 0 {
+        if !rows.len().is_multiple_of(n) {
             return Err(fail!("{} values are not rows of {n} spin components", rows.len()));
         }
         rows.chunks(n)

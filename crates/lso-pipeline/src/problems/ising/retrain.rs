@@ -20,7 +20,7 @@ impl Retrainable for IsingProblem {
     }
     fn observe_rows(&self, data: &IsingData, rows: &[f32]) -> Result<Vec<Observed>> {
         let n = data.model.sites();
-        if rows.len() % n != 0 {
+        if !rows.len().is_multiple_of(n) {
             return Err(fail!("{} values are not rows of {n} spins", rows.len()));
         }
         rows.chunks(n)

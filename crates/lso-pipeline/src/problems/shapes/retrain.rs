@@ -26,7 +26,7 @@ impl Retrainable for ShapesProblem {
     }
     fn observe_rows(&self, set: &ShapeSet, rows: &[f32]) -> Result<Vec<Observed>> {
         let n = 2 * set.points;
-        if rows.len() % n != 0 || rows.iter().any(|v| !v.is_finite()) {
+        if !rows.len().is_multiple_of(n) || rows.iter().any(|v| !v.is_finite()) {
             return Err(fail!("{} values are not finite rows of {n} coordinates", rows.len()));
         }
         let range = network_input(set, self.cfg.vae.output).1;
