@@ -3,7 +3,7 @@
 //! nearest upsampling + conv stages in the decoder, whose output is normalised to a unit vector
 //! per site. Each padded convolution runs as one fused operation ([`crate::periodic`]); burn has
 //! no circular padding, and [`circular_pad`] (`narrow` + `cat`) is the reference it is tested
-//! against.
+//! against. Each encoder activation and max-pool is one fused operation too ([`crate::pool`]).
 //! Inputs and outputs are flattened `(L, L, 3)` spin fields, as in `spins.npy`.
 //!
 //! Two architectures share the module ([`ConvArch`]): the compact one above, lso's default at
@@ -17,7 +17,6 @@ use crate::NnError;
 use burn::module::{Module, Param};
 use burn::nn::conv::Conv2d;
 use burn::nn::interpolate::{Interpolate2d, Interpolate2dConfig, InterpolateMode};
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, PaddingConfig2d};
 use burn::tensor::activation::{leaky_relu, relu};
 use burn::tensor::{Device, Tensor, TensorData};
@@ -195,7 +194,6 @@ impl ConvVaeConfig {
             // Every decoder conv but the last is normalised: the stages' outputs, then the 3
             // channels before the final conv.
             dec_norm: norms(&outs[1..]),
-            pool: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
             up: Interpolate2dConfig::new()
                 .with_scale_factor(Some([2.0, 2.0]))
                 .with_mode(InterpolateMode::Nearest)
@@ -224,12 +222,12 @@ pub struct ConvVae {
     pub dec_fc_norm: Option<BatchNorm>,
     pub expand_norm: Option<BatchNorm>,
     pub dec_norm: Vec<BatchNorm>,
-    pool: MaxPool2d,
     up: Interpolate2d,
     size: usize,
     last: usize,
-    /// Run each padded convolution as the fused operation (the default) or as burn's
-    /// `narrow` + `cat` + `conv2d` (`lso bench chiral` times both).
+    /// Run each padded convolution and each activation + pool as the fused operations (the
+    /// default) or from burn's parts: `narrow` + `cat` + `conv2d`, the activation, then
+    /// `MaxPool2d` (`lso bench chiral` times both).
     pub fused: bool,
 }
 
@@ -239,11 +237,15 @@ impl Autoencoder for ConvVae {
         let mut h = x.reshape([b, self.size, self.size, 3]).permute([0, 3, 1, 2]);
         for (k, c) in self.encoder.iter().enumerate() {
             let y = periodic_conv(c, h, self.fused);
-            let y = match self.enc_norm.get(k) {
-                Some(bn) => leaky_relu(bn.forward(y), LEAKY_SLOPE),
-                None => relu(y),
+            let (y, slope) = match self.enc_norm.get(k) {
+                Some(bn) => (bn.forward(y), LEAKY_SLOPE as f32),
+                None => (y, 0.0),
             };
-            h = self.pool.forward(y);
+            h = if self.fused {
+                crate::pool::activated_max_pool2x2(y, slope)
+            } else {
+                crate::pool::composite_activated_max_pool2x2(y, slope)
+            };
         }
         let mut flat: Tensor<2> = h.flatten(1, 3);
         if let (Some(fc), Some(bn)) = (&self.enc_fc, &self.enc_fc_norm) {

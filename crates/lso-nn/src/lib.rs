@@ -6,7 +6,8 @@
 //!   ([`checkpoint`]).
 //! - [`conv::ConvVae`]: the periodic convolutional VAE of seed 001 (circular padding, unit-spin
 //!   output), trained by the same loop through the [`train::Autoencoder`] trait; its convolutions
-//!   are [`periodic::periodic_conv3x3`], a fused burn extension op with its own backward pass.
+//!   are [`periodic::periodic_conv3x3`], a fused burn extension op with its own backward pass,
+//!   and each activation + max-pool of its encoder is [`pool::activated_max_pool2x2`], another.
 //! - [`Surrogate`]: an ensemble of MLPs `h(z) ≈ E(decode(z))` on standardised targets; the
 //!   ensemble spread measures where the surrogate does not know.
 //! - [`objectives`]: the surrogate, and the exact energy of the decoded configuration, relaxed
@@ -26,6 +27,7 @@ pub mod error;
 mod layers;
 pub mod objectives;
 pub mod periodic;
+pub mod pool;
 pub mod surrogate;
 pub mod train;
 pub mod vae;
