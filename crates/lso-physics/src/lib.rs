@@ -40,6 +40,7 @@ pub mod exact;
 pub mod glass;
 pub mod heisenberg;
 pub mod inverse;
+pub mod isa;
 pub mod ising;
 pub mod lattice;
 pub mod msc;

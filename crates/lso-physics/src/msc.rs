@@ -19,7 +19,7 @@
 //! the portable build gives the same bits). Each row owns its eight streams, so results do not
 //! depend on the number of threads.
 
-use crate::heisenberg::Isa;
+use crate::isa::Isa;
 use crate::lattice::Boundary;
 use crate::rng::{stream, tag, SimRng};
 use crate::sampler::check_beta;

@@ -16,7 +16,7 @@
 //! from per-sample partials in sample order, so the numbers do not depend on the thread count.
 //! They do depend on the instruction set ([`Isa`]): the vector paths fuse multiply and add.
 
-use lso_physics::heisenberg::Isa;
+use lso_physics::isa::Isa;
 use rayon::prelude::*;
 
 /// Sizes of an NCHW activation.

@@ -21,7 +21,8 @@
 //! spins.
 
 use crate::heisenberg::lanes::{exp_neg, F, LANES};
-use crate::heisenberg::{Isa, LaneRng};
+use crate::heisenberg::LaneRng;
+use crate::isa::Isa;
 use crate::lattice::{Boundary, NONE};
 use crate::{Ising, PhysicsError};
 

@@ -9,7 +9,8 @@
 //! about 1e-7; energies reported from [`GlassLanes::replica`] use the model's f64 couplings.
 
 use crate::heisenberg::lanes::{exp_neg, F, LANES};
-use crate::heisenberg::{Isa, LaneRng};
+use crate::heisenberg::LaneRng;
+use crate::isa::Isa;
 use crate::lattice::NONE;
 use crate::{Ising, PhysicsError};
 

@@ -13,6 +13,7 @@
 
 use super::lanes::{self, LaneRng, F, LANES};
 use super::{Dmi, Heisenberg, Spin};
+use crate::isa::Isa;
 use crate::Boundary;
 
 /// Packed spins of one model and the model's couplings in `f32`.
@@ -28,36 +29,6 @@ pub struct Checkerboard {
     isa: Isa,
     /// `spins[colour][component]`, `(ly + 2) × (lx/2 + 2)` with ghosts.
     spins: [[Vec<f32>; 3]; 2],
-}
-
-/// Instruction sets the sweeps are compiled for, chosen at run time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Isa {
-    /// Whatever the build targets (SSE2 on x86-64; NEON on aarch64).
-    Portable,
-    /// x86-64 with AVX2 and FMA.
-    Avx2,
-    /// x86-64 with AVX-512F and FMA.
-    Avx512,
-}
-
-impl Isa {
-    /// Those this CPU runs, best last.
-    pub fn available() -> Vec<Isa> {
-        #[allow(unused_mut)]
-        let mut v = vec![Isa::Portable];
-        #[cfg(target_arch = "x86_64")]
-        {
-            let fma = std::arch::is_x86_feature_detected!("fma");
-            if fma && std::arch::is_x86_feature_detected!("avx2") {
-                v.push(Isa::Avx2);
-            }
-            if fma && std::arch::is_x86_feature_detected!("avx512f") {
-                v.push(Isa::Avx512);
-            }
-        }
-        v
-    }
 }
 
 /// The update a sweep applies.

@@ -19,7 +19,8 @@ pub mod lanes;
 pub mod relax;
 pub mod texture;
 
-pub use checkerboard::{Checkerboard, Isa};
+pub use crate::isa::Isa;
+pub use checkerboard::Checkerboard;
 pub use lanes::LaneRng;
 
 use crate::lattice::{Lattice, NONE};
