@@ -10,6 +10,7 @@
 //! [`composite_activated_max_pool2x2`] (burn's activation, then burn's `MaxPool2d`) is the
 //! reference the tests compare against, and what runs on backends without the kernel.
 
+use crate::periodic::{flex, values};
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
@@ -20,9 +21,8 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Autodiff, Backend, DispatchDevice, Flex};
 use burn::nn::pool::MaxPool2dConfig;
 use burn::tensor::activation::{leaky_relu, relu};
-use burn::tensor::{DType, Tensor, TensorData};
+use burn::tensor::Tensor;
 use rayon::prelude::*;
-use std::borrow::Cow;
 
 /// The forward operation, routed by burn's dispatch to the flex backend or its autodiff wrapper.
 #[backend_extension(Flex, Autodiff)]
@@ -133,28 +133,6 @@ pub fn backward(x: &[f32], shape: &[usize], g: &[f32], slope: f32) -> Vec<f32> {
     dx
 }
 
-fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
-    match t.as_slice::<f32>() {
-        Some(v) => Cow::Borrowed(v),
-        None => Cow::Owned(
-            t.clone()
-                .into_data()
-                .convert::<f32>()
-                .try_into_vec::<f32>()
-                .expect("converted to f32"),
-        ),
-    }
-}
-
-fn flex(values: Vec<f32>, shape: &[usize], dtype: DType) -> FlexTensor {
-    let data = TensorData::new(values, shape.to_vec());
-    FlexTensor::from_data(if dtype == DType::F32 {
-        data
-    } else {
-        data.convert_dtype(dtype)
-    })
-}
-
 impl ActivatedPool for Flex {
     fn activated_max_pool2x2(x: FlexTensor, slope: f32) -> FlexTensor {
         let shape = x.layout().shape().to_vec();
@@ -229,7 +207,7 @@ pub fn composite_activated_max_pool2x2(x: Tensor<4>, slope: f32) -> Tensor<4> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::Device;
+    use burn::tensor::{Device, TensorData};
     use rand::{Rng, SeedableRng};
 
     fn random(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {

@@ -47,7 +47,7 @@ pub trait PeriodicConvGrads: Backend {
 }
 
 /// A flex tensor as contiguous `f32` values: borrowed when it already is, converted otherwise.
-fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
+pub(crate) fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
     match t.as_slice::<f32>() {
         Some(v) => Cow::Borrowed(v),
         None => Cow::Owned(
@@ -64,7 +64,8 @@ fn shape(t: &FlexTensor) -> Vec<usize> {
     t.layout().shape().to_vec()
 }
 
-fn flex(values: Vec<f32>, shape: &[usize], dtype: DType) -> FlexTensor {
+/// `values` of `shape` as a flex tensor of `dtype`.
+pub(crate) fn flex(values: Vec<f32>, shape: &[usize], dtype: DType) -> FlexTensor {
     let data = TensorData::new(values, shape.to_vec());
     FlexTensor::from_data(if dtype == DType::F32 {
         data
