@@ -135,7 +135,7 @@ impl Grid {
 }
 
 /// The vector operations the kernels need, on one instruction set. A value of an implementing
-/// type is proof that the CPU runs that set: only [`with_simd`] makes them, after detection.
+/// type is proof that the CPU runs that set: only [`with_simd`] makes them, for a set checked.
 trait Simd: Copy {
     type V: Copy;
     const LANES: usize;
@@ -302,10 +302,13 @@ trait Kernel {
 }
 
 /// Runs `k` on `isa`, compiled for it.
-fn with_simd<K: Kernel>(isa: Isa, k: &mut K) {
-    check_isa(isa);
+///
+/// # Safety
+/// `isa` must be one [`Isa::available`] lists. The public entry points check that once per
+/// call ([`check_isa`]) rather than here, once per sample, where detection would be repeated.
+unsafe fn with_simd<K: Kernel>(isa: Isa, k: &mut K) {
     match isa {
-        // SAFETY: `isa` is one `Isa::available` listed (checked above).
+        // SAFETY: the caller guarantees the CPU runs `isa`.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => unsafe { run_avx512(k) },
         #[cfg(target_arch = "x86_64")]
@@ -504,7 +507,8 @@ pub fn forward_with(isa: Isa, x: &[f32], dims: Dims, w: &[f32], b: Option<&[f32]
                     yq,
                     y: ys,
                 };
-                with_simd(isa, &mut conv);
+                // SAFETY: `isa` passed `check_isa` above.
+                unsafe { with_simd(isa, &mut conv) };
             },
         );
     y
@@ -567,7 +571,8 @@ pub fn param_grads_with(isa: Isa, x: &[f32], dims: Dims, g: &[f32], c_out: usize
                     c_out,
                     dw,
                 };
-                with_simd(isa, &mut wg);
+                // SAFETY: `isa` passed `check_isa` above.
+                unsafe { with_simd(isa, &mut wg) };
             },
         );
     let mut dw = vec![0.0f32; c_out * k];
