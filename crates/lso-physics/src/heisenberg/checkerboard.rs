@@ -11,7 +11,7 @@
 //! are the other colour's rows `y ± 1` at the same `k`; their `±x` neighbours are the other
 //! colour's row `y` at `k` and `k ± 1`.
 
-use super::lanes::{self, LaneRng, Real, F, LANES, V};
+use super::lanes::{self, LaneRng, Real, F, LANES, V, W};
 use super::{Dmi, Heisenberg, Spin};
 use crate::isa::Isa;
 use crate::Boundary;
@@ -188,7 +188,7 @@ impl<const BLOCH: bool, const ANISO: bool> Kernel for HeatBath<BLOCH, ANISO> {
         let inv_beta = V::<N>::splat(1.0 / beta);
         let beta = V::<N>::splat(beta);
         let one = V::<N>::splat(1.0);
-        let (u1, u2): (V<N>, V<N>) = (rng.uniform_chains(l), rng.uniform_chains(l));
+        let (u1, u2): (V<N>, W<N>) = (rng.uniform_chains(l), rng.bits_chains(l));
         let u3: V<N> = if ANISO {
             rng.uniform_chains(l)
         } else {
@@ -213,7 +213,7 @@ impl<const BLOCH: bool, const ANISO: bool> Kernel for HeatBath<BLOCH, ANISO> {
         );
         let c = c.max(-one).min(one);
         let sn = c.mul_add(-c, one).max(V::<N>::splat(0.0)).sqrt();
-        let (cp_, sp) = lanes::cos_sin_turn(u2);
+        let (cp_, sp) = lanes::cos_sin_bits(u2);
         let v = lanes::about(n, sign, inv_sum, c, sn, cp_, sp);
         let old = [V::<N>::load(s[0], l), V::<N>::load(s[1], l), V::<N>::load(s[2], l)];
         let accept = if ANISO {
@@ -259,11 +259,11 @@ impl<const BLOCH: bool, const ANISO: bool> Kernel for Metropolis<BLOCH, ANISO> {
     ) -> [bool; N] {
         let width = V::<N>::splat(self.0);
         let one = V::<N>::splat(1.0);
-        let (u1, u2, u3): (V<N>, V<N>, V<N>) = (rng.uniform_chains(l), rng.uniform_chains(l), rng.uniform_chains(l));
+        let (u1, u2, u3): (V<N>, W<N>, V<N>) = (rng.uniform_chains(l), rng.bits_chains(l), rng.uniform_chains(l));
         let old = [V::<N>::load(s[0], l), V::<N>::load(s[1], l), V::<N>::load(s[2], l)];
         let c = u1.mul_add(-width, one);
         let sn = c.mul_add(-c, one).max(V::<N>::splat(0.0)).sqrt();
-        let (cp_, sp) = lanes::cos_sin_turn(u2);
+        let (cp_, sp) = lanes::cos_sin_bits(u2);
         let sign = old[2].sign_one();
         let v = lanes::about(old, sign, one.div(sign + old[2]), c, sn, cp_, sp);
         // One Newton step towards unit length, so rounding does not accumulate over accepted
@@ -279,9 +279,9 @@ impl<const BLOCH: bool, const ANISO: bool> Kernel for Metropolis<BLOCH, ANISO> {
         } else {
             gain
         };
-        // ΔE = −gain; `u < e^{−βΔE}` as `ln u < −βΔE`, so the logarithm, which depends only on
+        // ΔE = −gain; `u < e^{−βΔE}` as `T ln u < −ΔE`, so the logarithm, which depends only on
         // the generator, is off the long chain through the proposal and the field.
-        let accept = lanes::ln(u3).lt(V::<N>::splat(beta) * gain);
+        let accept = (lanes::ln(u3) * V::<N>::splat(1.0 / beta)).lt(gain);
         keep(out, l, accept, v, old);
         accept
     }

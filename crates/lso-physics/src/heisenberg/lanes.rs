@@ -366,6 +366,16 @@ impl LaneRng {
         out
     }
 
+    /// Lanes `l + k·LANES/N`'s next raw 32-bit draws.
+    #[inline(always)]
+    pub fn bits_chains<const N: usize>(&mut self, l: usize) -> W<N> {
+        let mut w = W([0; N]);
+        for k in 0..N {
+            w.0[k] = self.step(l + k * (LANES / N));
+        }
+        w
+    }
+
     /// Lanes `l + k·LANES/N`'s next uniforms, as [`Self::uniform_at`] would give them.
     #[inline(always)]
     pub fn uniform_chains<const N: usize>(&mut self, l: usize) -> V<N> {
@@ -507,15 +517,34 @@ pub fn ln_1p_neg<T: Real>(y: T) -> T {
 pub fn cos_sin_turn<T: Real>(u: T) -> (T, T) {
     let v = u * T::splat(4.0);
     let t = v + T::splat(ROUND);
-    let q = t.to_bits();
     let x = (v - (t - T::splat(ROUND))) * T::splat(std::f32::consts::FRAC_PI_2);
+    // The angle is q·π/2 + x, and the low bits of `t` are q's (ROUND's low bits are zero).
+    let q = t.to_bits();
+    quadrant(x, T::any_bits(q, 1), T::any_bits(q, 2))
+}
+
+/// `(cos φ, sin φ)` for `φ = 2πk/2²⁴`, `k` the top 24 bits of the raw draw `x`: the angle
+/// [`cos_sin_turn`] gives for [`LaneRng::uniform`]'s `u = k/2²⁴`, to the same accuracy. The
+/// quadrant and the reduced angle come from bit work on `x` rather than from float rounding,
+/// which takes four dependent operations off the kernels' longest chain.
+#[inline(always)]
+pub fn cos_sin_bits<T: Real>(x: T::Bits) -> (T, T) {
+    // k = 2²²q' + f with f ∈ [−2²¹, 2²¹): f is the low 22 bits of k read as signed, and is what
+    // `x << 2` holds in its top 22 bits; clearing the bits below them makes the conversion
+    // exact. q' is the top two bits of k + 2²¹.
+    let f = T::from_int(x.shl(2).and(T::Bits::splat(0xffff_fc00)));
+    let m = x.add(T::Bits::splat(1 << 29));
+    let scale = std::f32::consts::TAU / (1u64 << 34) as f32;
+    quadrant(f * T::splat(scale), T::any_bits(m, 1 << 30), T::any_bits(m, 1 << 31))
+}
+
+/// `(cos, sin)` of `q·π/2 + x` for `|x| ≤ π/4`, with `q`'s two bits given as masks.
+#[inline(always)]
+fn quadrant<T: Real>(x: T, odd: T::Mask, half: T::Mask) -> (T, T) {
     let x2 = x * x;
     let s = x * poly(x2, [1.0 / 362_880.0, -1.0 / 5040.0, 1.0 / 120.0, -1.0 / 6.0, 1.0]);
     let c = poly(x2, [1.0 / 40_320.0, -1.0 / 720.0, 1.0 / 24.0, -0.5, 1.0]);
-    // The angle is q·π/2 + x; the low bits of `t` are q's (ROUND's low bits are zero).
-    let odd = T::any_bits(q, 1);
     let (c1, s1) = (T::select(odd, -s, c), T::select(odd, c, s));
-    let half = T::any_bits(q, 2);
     (T::select(half, -c1, c1), T::select(half, -s1, s1))
 }
 
@@ -587,6 +616,32 @@ mod tests {
         // A zero uniform takes the Metropolis test `ln u < −βΔE` as accepted for any
         // `βΔE < 87`, as `u < e^{−βΔE}` would: its logarithm is finite and far below the rest.
         assert!(ln(0f32).is_finite() && ln(0f32) < -87.0 && ln(0f32) < ln(1.0 / 16_777_216.0));
+    }
+
+    #[test]
+    fn angles_from_bits_match_the_uniform_they_stand_for() {
+        let mut rng = stream(6, tag("angle-bits"), 0);
+        let edges = [
+            0u32,
+            0xff,
+            0x1fff_ffff,
+            0x2000_0000,
+            0x3fff_ffff,
+            0x4000_0000,
+            0xdfff_ffff,
+            u32::MAX,
+        ];
+        for x in edges.into_iter().chain((0..200_000).map(|_| rng.random::<u32>())) {
+            let u = unit::<f32>(x);
+            let (c, s) = cos_sin_bits::<f32>(x);
+            let a = std::f64::consts::TAU * u as f64;
+            assert!(
+                (c as f64 - a.cos()).abs() < 3e-7 && (s as f64 - a.sin()).abs() < 3e-7,
+                "{x:#x}: ({c}, {s}) against angle {a}"
+            );
+            let v = cos_sin_bits::<V<2>>(W([x, x ^ 0x8000_0000]));
+            assert_eq!((v.0 .0[0].to_bits(), v.1 .0[0].to_bits()), (c.to_bits(), s.to_bits()));
+        }
     }
 
     #[test]
