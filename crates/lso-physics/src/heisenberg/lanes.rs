@@ -55,10 +55,8 @@ pub trait Word: Copy {
     fn add(self, o: Self) -> Self;
     fn and(self, o: Self) -> Self;
     fn or(self, o: Self) -> Self;
-    fn xor(self, o: Self) -> Self;
     fn shl(self, n: u32) -> Self;
     fn shr(self, n: u32) -> Self;
-    fn rotl(self, n: u32) -> Self;
 }
 
 impl Word for u32 {
@@ -79,20 +77,12 @@ impl Word for u32 {
         self | o
     }
     #[inline(always)]
-    fn xor(self, o: Self) -> Self {
-        self ^ o
-    }
-    #[inline(always)]
     fn shl(self, n: u32) -> Self {
         self << n
     }
     #[inline(always)]
     fn shr(self, n: u32) -> Self {
         self >> n
-    }
-    #[inline(always)]
-    fn rotl(self, n: u32) -> Self {
-        self.rotate_left(n)
     }
 }
 
@@ -221,20 +211,12 @@ impl<const N: usize> Word for W<N> {
         each!(W, |k| self.0[k] | o.0[k])
     }
     #[inline(always)]
-    fn xor(self, o: Self) -> Self {
-        each!(W, |k| self.0[k] ^ o.0[k])
-    }
-    #[inline(always)]
     fn shl(self, n: u32) -> Self {
         each!(W, |k| self.0[k] << n)
     }
     #[inline(always)]
     fn shr(self, n: u32) -> Self {
         each!(W, |k| self.0[k] >> n)
-    }
-    #[inline(always)]
-    fn rotl(self, n: u32) -> Self {
-        each!(W, |k| self.0[k].rotate_left(n))
     }
 }
 
