@@ -65,6 +65,23 @@ fn the_latent_optimum_of_epsilon_beats_the_data_and_is_plausible_and_prior_sampl
         (peak - training_peak).abs() < (peak - prior_peak).abs(),
         "optimum peak {peak} vs training {training_peak}, prior {prior_peak}"
     );
+    // The ground-state spiral and the axis spirals, encoded and decoded: three configurations,
+    // one decoder pass each, none below the ground state (a lower bound for every field).
+    let encoded = r["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["method"] == "encoded-spiral" && c["objective"] == "min energy")
+        .expect("the encoded-spiral control");
+    assert_eq!(encoded["samples"], 3);
+    assert_eq!(encoded["evaluations"]["decoder"], 3);
+    let decoded_spiral = encoded["best"]["energy_per_spin"].as_f64().unwrap();
+    eprintln!("encoded and decoded spiral: ε {decoded_spiral:.4}");
+    assert!(decoded_spiral > spiral - 1e-9, "{decoded_spiral} below {spiral}");
+    // The report's claims table puts it beside the ground state.
+    let report = std::fs::read_to_string(t.path().join("run/report.html")).unwrap();
+    let shown = format!("encoded and decoded ε {decoded_spiral:.4}");
+    assert!(report.contains(&shown), "the report lacks “{shown}”");
     // Decoded prior samples fail both: none is below the training data, and their nodal points
     // stand well above the training data's highest local energies.
     assert!(

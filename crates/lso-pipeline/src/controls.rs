@@ -108,5 +108,6 @@ pub fn run<P: Problem>(
         sets.insert(name.into(), set);
     }
     out.extend(p.controls(data, objectives)?);
+    out.extend(p.model_controls(data, model, objectives)?);
     Ok((out, sets))
 }

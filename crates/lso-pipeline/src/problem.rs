@@ -133,6 +133,17 @@ pub trait Problem: Sized + Sync {
     fn control_key(&self) -> serde_json::Value;
     /// Direct baselines on the configurations themselves (annealing), at the search's budget.
     fn controls(&self, data: &Self::Data, objectives: &[ObjectiveSpec]) -> Result<Vec<Outcome>>;
+    /// Controls that need the trained model beyond decoding the data and the prior: a known
+    /// optimum encoded and decoded, which tells whether the latent space holds it at all (so a
+    /// search that misses it failed as a search, not for want of a model).
+    fn model_controls(
+        &self,
+        _data: &Self::Data,
+        _model: &Self::Model,
+        _objectives: &[ObjectiveSpec],
+    ) -> Result<Vec<Outcome>> {
+        Ok(Vec::new())
+    }
 
     /// Observables shown in the summary table, after the objective's own.
     fn columns(&self) -> Vec<Column>;

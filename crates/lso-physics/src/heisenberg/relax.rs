@@ -231,7 +231,7 @@ mod tests {
             .collect();
         let out = relax(&m, &mut s, &tight()).unwrap();
         assert_eq!(out.stop, Stop::Converged, "{out:?}");
-        let want = commensurate_spiral_energy(1.0, 0.3, l) * (l * l) as f64;
+        let want = commensurate_spiral_energy(1.0, 0.3, l, l) * (l * l) as f64;
         assert!((out.energy_after - want).abs() < 1e-8, "{} vs {want}", out.energy_after);
         assert!((m.energy(&s) - out.energy_after).abs() < 1e-9);
     }

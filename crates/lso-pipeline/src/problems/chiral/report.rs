@@ -85,7 +85,7 @@ pub fn add(p: &ChiralProblem, v: &RunView<'_, ChiralProblem>, page: &mut Page) -
         if key == "energy_per_spin" {
             markers.push(charts::Marker {
                 x: spiral,
-                label: "commensurate spiral",
+                label: "ground-state spiral",
                 colour: BLACK,
             });
         }
@@ -133,8 +133,21 @@ fn claims(p: &ChiralProblem, v: &RunView<'_, ChiralProblem>, best: &[&crate::res
         "measured".to_string(),
         "reference".to_string(),
     ]];
+    // The spiral through the VAE: whether the latent space holds the stripes the searches seek.
+    let encoded = v
+        .results
+        .controls
+        .iter()
+        .find(|o| o.method == "encoded-spiral" && o.objective == "min energy")
+        .map_or(String::new(), |o| {
+            format!(
+                ", encoded and decoded ε {:.4} (stripe order {:.2})",
+                get(&o.best, "energy_per_spin"),
+                get(&o.best, "stripe_order")
+            )
+        });
     let stripes_ref = format!(
-        "spiral ε {:.4}; best training ε {:.4} (stripe order {:.2})",
+        "ground-state spiral ε {:.4}{encoded}; best training ε {:.4} (stripe order {:.2})",
         p.spiral_reference(),
         min(&eps),
         lowest.map_or(f64::NAN, |o| get(o, "stripe_order"))
