@@ -853,6 +853,8 @@ fn chiral_run_explores_the_latent_space_with_three_explorers() {
         assert!(relaxed <= o["best"]["energy_per_spin"].as_f64().unwrap() + 1e-12);
         let rw = o["best"]["relaxed_w"].as_f64().unwrap();
         assert!((rw - rw.round()).abs() < 1e-6, "relaxed W = {rw}");
+        let rs = o["best"]["relaxed_stripe_order"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&rs), "relaxed stripe order {rs}");
         // The explorer's own (f32 tensor) value of its best code agrees with the judge's f64
         // observable of the decoded configuration.
         let value = o["value"].as_f64().unwrap();

@@ -63,6 +63,20 @@ impl ChiralProblem {
         })
     }
 
+    /// The ground-state spiral and the lowest spirals along x and along y, with their codes
+    /// (encoder means).
+    pub fn encoded_spirals(&self, data: &ChiralData, m: &ChiralModel) -> Result<(Vec<Vec<Spin>>, Vec<Vec<f64>>)> {
+        let spirals: Vec<Vec<Spin>> = [None, Some(0), Some(1)]
+            .into_iter()
+            .map(|axis| heisenberg::texture::commensurate_spiral(&data.model, axis))
+            .collect();
+        let x: Vec<f32> = spirals.iter().flatten().flat_map(|s| s.map(|c| c as f32)).collect();
+        let d = m.config.latent;
+        let codes = encode_means(&m.vae, &x, m.config.input(), d)?;
+        let z = codes.chunks(d).map(|c| c.iter().map(|&v| v as f64).collect()).collect();
+        Ok((spirals, z))
+    }
+
     /// The reference energy per spin: the lowest commensurate spin spiral, off-axis wavevectors
     /// included (the ground state on a torus for J and D alone).
     pub fn spiral_reference(&self) -> f64 {
@@ -302,10 +316,10 @@ impl Problem for ChiralProblem {
                     let settings = heisenberg::relax::RelaxSettings::default();
                     let r = heisenberg::relax::relax(&data.model, &mut s, &settings)?;
                     o.insert("relaxed_energy_per_spin".into(), r.energy_after / s.len() as f64);
-                    o.insert(
-                        "relaxed_w".into(),
-                        heisenberg::topological_index(data.model.lattice(), &s),
-                    );
+                    let l = data.model.lattice();
+                    o.insert("relaxed_w".into(), heisenberg::topological_index(l, &s));
+                    // Whether the optimum lies in the stripes' basin even where it is not yet straight.
+                    o.insert("relaxed_stripe_order".into(), heisenberg::texture::stripe_order(l, &s));
                 }
                 Ok(o)
             })
@@ -372,14 +386,7 @@ impl Problem for ChiralProblem {
     /// without being shown, not a rival at their budget.
     fn model_controls(&self, data: &ChiralData, m: &ChiralModel, objectives: &[ObjectiveSpec]) -> Result<Vec<Outcome>> {
         let t0 = Instant::now();
-        let spirals: Vec<f32> = [None, Some(0), Some(1)]
-            .into_iter()
-            .flat_map(|axis| heisenberg::texture::commensurate_spiral(&data.model, axis))
-            .flat_map(|s| s.map(|c| c as f32))
-            .collect();
-        let d = m.config.latent;
-        let codes = encode_means(&m.vae, &spirals, m.config.input(), d)?;
-        let z: Vec<Vec<f64>> = codes.chunks(d).map(|c| c.iter().map(|&v| v as f64).collect()).collect();
+        let (_, z) = self.encoded_spirals(data, m)?;
         let set = self.judge_results(data, m, &z)?;
         let e = Evaluations {
             truth: set.len(),
