@@ -37,6 +37,12 @@ pub struct ChiralData {
     pub set: ChiralSet,
 }
 
+/// The ground-state spiral and the lowest spirals along x and along y, and their codes.
+pub struct EncodedSpirals {
+    pub exact: Vec<Vec<Spin>>,
+    pub codes: Vec<Vec<f64>>,
+}
+
 pub struct ChiralModel {
     pub vae: ConvVae,
     pub config: ConvVaeConfig,
@@ -65,7 +71,7 @@ impl ChiralProblem {
 
     /// The ground-state spiral and the lowest spirals along x and along y, with their codes
     /// (encoder means).
-    pub fn encoded_spirals(&self, data: &ChiralData, m: &ChiralModel) -> Result<(Vec<Vec<Spin>>, Vec<Vec<f64>>)> {
+    pub fn encoded_spirals(&self, data: &ChiralData, m: &ChiralModel) -> Result<EncodedSpirals> {
         let spirals: Vec<Vec<Spin>> = [None, Some(0), Some(1)]
             .into_iter()
             .map(|axis| heisenberg::texture::commensurate_spiral(&data.model, axis))
@@ -74,7 +80,10 @@ impl ChiralProblem {
         let d = m.config.latent;
         let codes = encode_means(&m.vae, &x, m.config.input(), d)?;
         let z = codes.chunks(d).map(|c| c.iter().map(|&v| v as f64).collect()).collect();
-        Ok((spirals, z))
+        Ok(EncodedSpirals {
+            exact: spirals,
+            codes: z,
+        })
     }
 
     /// The reference energy per spin: the lowest commensurate spin spiral, off-axis wavevectors
@@ -386,8 +395,8 @@ impl Problem for ChiralProblem {
     /// without being shown, not a rival at their budget.
     fn model_controls(&self, data: &ChiralData, m: &ChiralModel, objectives: &[ObjectiveSpec]) -> Result<Vec<Outcome>> {
         let t0 = Instant::now();
-        let (_, z) = self.encoded_spirals(data, m)?;
-        let set = self.judge_results(data, m, &z)?;
+        let codes = self.encoded_spirals(data, m)?.codes;
+        let set = self.judge_results(data, m, &codes)?;
         let e = Evaluations {
             truth: set.len(),
             decoder: set.len(),

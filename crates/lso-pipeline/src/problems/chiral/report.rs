@@ -111,7 +111,7 @@ pub fn add(p: &ChiralProblem, v: &RunView<'_, ChiralProblem>, page: &mut Page) -
 /// the latent space holds the stripes, and how sharply.
 fn spirals(p: &ChiralProblem, v: &RunView<'_, ChiralProblem>, page: &mut Page) -> Result<()> {
     let (data, m) = (v.data, v.model);
-    let (exact, codes) = p.encoded_spirals(data, m)?;
+    let super::EncodedSpirals { exact, codes } = p.encoded_spirals(data, m)?;
     let decoded = p.decode(data, m, &codes);
     let n = (data.set.lx * data.set.ly) as f64;
     // Short labels: a 32² panel is 110 pixels wide.
