@@ -64,8 +64,9 @@ pub struct ChiralSearch {
     /// Annealing runs on the spins for the control, `budget` sweeps each.
     pub anneal_restarts: usize,
     /// Also judge each explorer's result after zero-temperature relaxation
-    /// (`relaxed_energy_per_spin`, `relaxed_w`, `relaxed_stripe_order`): whether a decoded texture is a metastable state
-    /// or falls apart. The controls' many configurations are not relaxed (the three encoded spirals are).
+    /// (`relaxed_energy_per_spin`, `relaxed_w`, `relaxed_stripe_order`): whether a decoded
+    /// texture is a metastable state or falls apart. The controls' many configurations are not
+    /// relaxed (the three encoded spirals are).
     pub relax: bool,
 }
 

@@ -327,7 +327,7 @@ impl Problem for ChiralProblem {
                     o.insert("relaxed_energy_per_spin".into(), r.energy_after / s.len() as f64);
                     let l = data.model.lattice();
                     o.insert("relaxed_w".into(), heisenberg::topological_index(l, &s));
-                    // Whether the optimum lies in the stripes' basin even where it is not yet straight.
+                    // Whether the optimum lies in the stripes' basin, straight or not yet.
                     o.insert("relaxed_stripe_order".into(), heisenberg::texture::stripe_order(l, &s));
                 }
                 Ok(o)
@@ -391,8 +391,8 @@ impl Problem for ChiralProblem {
     }
 
     /// The ground-state spiral and the lowest spiral along each axis, encoded and decoded (one
-    /// decoder pass each): the stripes the latent space holds. An oracle beside the searches, which must find them
-    /// without being shown, not a rival at their budget.
+    /// decoder pass each): the stripes the latent space holds. An oracle beside the searches,
+    /// which must find them without being shown, not a rival at their budget.
     fn model_controls(&self, data: &ChiralData, m: &ChiralModel, objectives: &[ObjectiveSpec]) -> Result<Vec<Outcome>> {
         let t0 = Instant::now();
         let codes = self.encoded_spirals(data, m)?.codes;
