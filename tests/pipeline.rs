@@ -129,6 +129,16 @@ fn a_bad_explorer_setting_exits_2_before_any_work() {
             "[[optimise.objectives]]\nkind = \"w\"\n",
             "optimise.objectives lists max W twice",
         ),
+        (
+            "small-chiral.toml",
+            "prior = \"wide\"",
+            "unknown variant `wide`, expected `standard` or `encoded`",
+        ),
+        (
+            "small.toml",
+            "prior = \"encoded\"\nretrain = { methods = [\"cmaes\"] }",
+            "optimise.prior \"encoded\" cannot be combined with [optimise.retrain]",
+        ),
     ] {
         // A table goes at the end (TOML allows any order); a key goes under [optimise].
         let text = if lines.starts_with('[') {
@@ -406,4 +416,60 @@ fn weighted_retraining_runs_on_every_problem_from_a_config() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("optimise.retrain.methods"), "{}", stderr(&o));
     assert!(!t.path().join("bad/data").exists(), "refused before any work");
+}
+
+/// `prior = "encoded"` moves every explorer's N(0, I) onto the Gaussian of the training codes:
+/// a random search drawing u ≈ 0 lands on their mean (and with the VAE's prior on the origin),
+/// and the result's z is the code that was decoded and judged.
+#[test]
+fn the_encoded_prior_centres_the_search_on_the_training_codes() {
+    let t = tempfile::tempdir().unwrap();
+    for prior in ["standard", "encoded"] {
+        let text = format!(
+            "{}\n[optimise.random]\nscale = 1e-9\nbatch = 1\n",
+            with_optimise(
+                "small-chiral.toml",
+                &format!("methods = [\"random\"]\nprior = \"{prior}\"")
+            )
+        );
+        let cfg = t.path().join(format!("{prior}.toml"));
+        std::fs::write(&cfg, text).unwrap();
+        let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", prior]);
+        assert!(o.status.success(), "{prior}: {}", stderr(&o));
+        let codes =
+            lso_physics::npy::decode(&std::fs::read(t.path().join(prior).join("vae/latents.npy")).unwrap()).unwrap();
+        let d = codes.shape[1];
+        let m = codes.shape[0];
+        let mean: Vec<f64> = (0..d)
+            .map(|j| (0..m).map(|i| codes.data.get_f64(i * d + j)).sum::<f64>() / m as f64)
+            .collect();
+        let spread = (0..m * d)
+            .map(|k| (codes.data.get_f64(k) - mean[k % d]).powi(2))
+            .sum::<f64>()
+            / m as f64;
+        let off = mean.iter().map(|v| v * v).sum::<f64>().sqrt();
+        assert!(
+            off > 1e-3,
+            "the codes' mean is off the origin, so the frames differ: {off}"
+        );
+        assert!(spread > 1e-2, "the codes spread: {spread}");
+        let r = json(&t.path().join(prior).join("results.json"));
+        for out in r["outcomes"].as_array().unwrap() {
+            let z: Vec<f64> = out["z"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            let centre: Vec<f64> = if prior == "encoded" { mean.clone() } else { vec![0.0; d] };
+            for j in 0..d {
+                assert!(
+                    (z[j] - centre[j]).abs() < 1e-5,
+                    "{prior} z[{j}] = {} vs {}",
+                    z[j],
+                    centre[j]
+                );
+            }
+        }
+    }
 }

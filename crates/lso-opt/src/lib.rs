@@ -8,6 +8,8 @@
 //! - [`driver::run`] runs any optimiser to an evaluation budget and records a trace.
 //! - [`Constrained`] keeps the search where a model knows something: a ball of radius R
 //!   (repair + penalty) and a Gaussian prior term.
+//! - [`Frame`]: which Gaussian over z an explorer's N(0, I) stands for (the VAE's prior, or one
+//!   fitted to the encoded training codes).
 //! - [`testfn`]: functions with known minima for the tests.
 //!
 //! ```
@@ -26,6 +28,7 @@ pub mod bo;
 pub mod cmaes;
 pub mod constrained;
 pub mod driver;
+pub mod frame;
 pub mod genetic;
 pub mod gp;
 pub mod linalg;
@@ -37,6 +40,7 @@ pub use adam::{Adam, AdamConfig};
 pub use bo::{Acquisition, BoConfig, LatentBo};
 pub use cmaes::{CmaEs, CmaEsConfig};
 pub use constrained::{Constrained, Constraint};
+pub use frame::{Frame, Framed};
 pub use genetic::{Genetic, GeneticConfig};
 pub use random::RandomSearch;
 pub use stochastic::{Stochastic, StochasticConfig};

@@ -90,7 +90,13 @@ pub fn run<P: Problem>(
     let d = p.latent_dim(model);
     let mut out = Vec::new();
     let mut sets = Sets::new();
-    let prior = normal_matrix(p.search().prior_samples, d, mix(p.seed(), tag("prior-control"), 0));
+    // The prior the explorers start from: N(0, I), or its image in the encoded frame.
+    let frame = crate::search::frame(p, model)?;
+    let prior: Vec<f32> = normal_matrix(p.search().prior_samples, d, mix(p.seed(), tag("prior-control"), 0))
+        .chunks(d)
+        .flat_map(|u| frame.to_z(&u.iter().map(|&v| v as f64).collect::<Vec<_>>()))
+        .map(|v| v as f32)
+        .collect();
     for name in ["training", "decoded-training", "prior"] {
         let t0 = Instant::now();
         let (set, decoded) = match name {

@@ -66,6 +66,36 @@ impl Default for RandomConfig {
     }
 }
 
+/// Which Gaussian over z the explorers' N(0, I) stands for: their starts, first populations,
+/// mutations, the stochastic algorithm's KL term, the trust radius, and the decoded-prior
+/// control all follow it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LatentPrior {
+    /// The VAE's prior N(0, I).
+    #[default]
+    Standard,
+    /// The Gaussian fitted to the encoder means of the training data (mean and covariance). A VAE
+    /// trained with a small β spreads its codes far wider than N(0, I); this is where they are.
+    Encoded,
+}
+
+impl LatentPrior {
+    pub fn name(self) -> &'static str {
+        match self {
+            LatentPrior::Standard => "standard",
+            LatentPrior::Encoded => "encoded",
+        }
+    }
+    /// What a figure calls the decoded draws from this prior.
+    pub fn draws_label(self) -> &'static str {
+        match self {
+            LatentPrior::Standard => "decoded prior",
+            LatentPrior::Encoded => "decoded prior (codes' Gaussian)",
+        }
+    }
+}
+
 /// What every problem's search shares.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -79,6 +109,9 @@ pub struct SearchConfig {
     pub radius: f64,
     /// Prior draws decoded for the no-optimisation control.
     pub prior_samples: usize,
+    /// The Gaussian the explorers search in (`standard`: N(0, I); `encoded`: the training
+    /// codes' own).
+    pub prior: LatentPrior,
     pub adam: AdamConfig,
     pub cmaes: CmaEsConfig,
     pub random: RandomConfig,
@@ -97,6 +130,7 @@ impl Default for SearchConfig {
             budget: 200,
             radius: 3.0,
             prior_samples: 1000,
+            prior: LatentPrior::Standard,
             adam: AdamConfig {
                 learning_rate: 0.05,
                 ..Default::default()
@@ -123,12 +157,13 @@ impl Default for SearchConfig {
 
 impl SearchConfig {
     /// The keys of `[optimise]` that belong here.
-    pub const KEYS: [&'static str; 12] = [
+    pub const KEYS: [&'static str; 13] = [
         "methods",
         "restarts",
         "budget",
         "radius",
         "prior_samples",
+        "prior",
         "adam",
         "cmaes",
         "random",
@@ -159,6 +194,12 @@ impl SearchConfig {
             format!("must be >= 0, got {}", self.radius)
         });
         self.retrain.check(c, "optimise.retrain");
+        // A retraining loop changes the codes every round; its frame would have to follow them.
+        c.require(
+            self.prior == LatentPrior::Standard || self.retrain.methods.is_empty(),
+            "optimise.prior",
+            || "\"encoded\" cannot be combined with [optimise.retrain] loops; use \"standard\"".into(),
+        );
         // Every explorer's settings, listed or not: a config that names one later must not
         // have carried a broken setting unnoticed.
         for m in MethodName::ALL {

@@ -184,6 +184,11 @@ pub fn run<P: Retrainable>(mut p: P, opts: &RunOptions) -> Result<RunOutput> {
     let control_dir = dir.join("control");
     let s = p.search();
     let control_hash = hash_of(&(&hash, s.prior_samples, s.budget, p.control_key(), &objectives));
+    // Draws from the encoded prior are another control; the standard prior keeps earlier hashes.
+    let control_hash = match s.prior {
+        crate::explorer::LatentPrior::Standard => control_hash,
+        other => hash_of(&(control_hash, other.name())),
+    };
     let t = stage(&control_dir, "control", &control_hash, force, |out| {
         let (controls, sets) = crate::controls::run(&p, &data, &model, &objectives)?;
         out.write_json("results.json", &controls)?;

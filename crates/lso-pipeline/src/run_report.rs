@@ -14,6 +14,11 @@ pub fn write<P: Problem>(p: &P, view: &RunView<'_, P>, provenance_json: &str) ->
     let rows = summary_rows(view.results, &p.columns(), &|s, o| p.score(s, o));
     page.table("Summary", &rows);
     page.note(&p.note(view.data));
+    if p.search().prior == crate::explorer::LatentPrior::Encoded {
+        page.note(
+            "Every explorer searched, and the prior control drew from, the Gaussian fitted to the encoder means of the training data ([optimise] prior = \"encoded\"), not the VAE's N(0, I).",
+        );
+    }
     training_curves(&mut page, view.fig_dir, p.history(view.model), "VAE training", true)?;
     for (qi, spec) in view.results.objectives.iter().enumerate() {
         // Each method's best restart (lowest final objective value), so the lines stay legible.

@@ -3,12 +3,12 @@
 //! judged by the problem's true observables of its best decoded configuration.
 
 use crate::error::Result;
-use crate::explorer;
+use crate::explorer::{self, LatentPrior};
 use crate::problem::{ObjectiveSpec, Problem};
 use crate::results::{Outcome, TraceRecord};
 use lso_nn::train::normal_matrix;
 use lso_opt::driver::{self, BestTrace, Observer, Observers, Target};
-use lso_opt::{Constrained, Optimiser};
+use lso_opt::{Constrained, Frame, Framed, Optimiser};
 use lso_physics::rng::{mix, tag};
 use std::time::Instant;
 
@@ -26,6 +26,17 @@ pub fn start_point(seed: u64, dim: usize, objective: usize, restart: usize) -> V
         .collect()
 }
 
+/// The frame of `[optimise] prior`: the identity, or the Gaussian of the training codes.
+pub fn frame<P: Problem>(p: &P, model: &P::Model) -> Result<Frame> {
+    let d = p.latent_dim(model);
+    Ok(match p.search().prior {
+        LatentPrior::Standard => Frame::identity(d),
+        LatentPrior::Encoded => {
+            Frame::fitted(p.training_codes(model), d).map_err(|e| crate::fail!("optimise.prior = \"encoded\": {e}"))?
+        }
+    })
+}
+
 pub fn run<P: Problem>(
     p: &P,
     data: &P::Data,
@@ -35,6 +46,9 @@ pub fn run<P: Problem>(
     let cfg = p.search();
     let d = p.latent_dim(model);
     let constraint = p.constraint();
+    let frame = frame(p, model)?;
+    // Explorers search u; the trust region holds in u; the objective sees z = μ + A u.
+    let to_z = |u: &[f64]| frame.to_z(&constraint.project(u));
     let pb = crate::progress::bar((objectives.len() * cfg.methods.len()) as u64, "optimise");
     let mut outcomes = Vec::new();
     let mut traces = Vec::new();
@@ -71,8 +85,12 @@ pub fn run<P: Problem>(
                 let mut observers: Vec<&mut dyn Observer> =
                     members.iter_mut().map(|m| m as &mut dyn Observer).collect();
                 let mut refs: Vec<&mut (dyn Optimiser + 'static)> = opts.iter_mut().map(|o| o.as_mut()).collect();
-                let mut constrained = Constrained {
+                let mut framed = Framed {
                     inner: objective.as_mut(),
+                    frame: &frame,
+                };
+                let mut constrained = Constrained {
+                    inner: &mut framed,
                     constraint: constraint.clone(),
                 };
                 driver::run_lockstep(&mut refs, &mut constrained, cfg.budget, &mut observers)?
@@ -80,7 +98,7 @@ pub fn run<P: Problem>(
             let spent: usize = run.iter().map(|t| t.evaluations).sum();
             let total = objective.evaluations();
             drop(objective);
-            let finals: Vec<Vec<f64>> = run.iter().map(|t| constraint.project(&t.best_point)).collect();
+            let finals: Vec<Vec<f64>> = run.iter().map(|t| to_z(&t.best_point)).collect();
             let judged = p.judge_results(data, model, &finals)?;
             let seconds = t0.elapsed().as_secs_f64() / cfg.restarts as f64;
             for (r, ((trace, z), best)) in run.iter().zip(finals).zip(judged).enumerate() {
@@ -106,7 +124,7 @@ pub fn run<P: Problem>(
                     method: method.name().into(),
                     restart: r,
                     values: recorders[r].values.clone(),
-                    path: recorders[r].path.iter().map(|z| constraint.project(z)).collect(),
+                    path: recorders[r].path.iter().map(|u| to_z(u)).collect(),
                 });
             }
             pb.inc(1);

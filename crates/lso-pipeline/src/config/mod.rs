@@ -7,7 +7,7 @@ mod search;
 mod sections;
 
 pub use anneal::AnnealConfig;
-pub use search::{MethodName, Optimise, RandomConfig, SearchConfig, SearchDefaults};
+pub use search::{LatentPrior, MethodName, Optimise, RandomConfig, SearchConfig, SearchDefaults};
 pub use sections::{SurrogateSection, VaeSection};
 
 pub use crate::error::Checker;

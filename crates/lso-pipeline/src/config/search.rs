@@ -5,7 +5,7 @@
 //! itself: the shared keys go to [`SearchConfig`] (over the problem's own defaults), the rest to
 //! the problem's type, which rejects anything it does not know.
 
-pub use crate::explorer::{MethodName, RandomConfig, SearchConfig};
+pub use crate::explorer::{LatentPrior, MethodName, RandomConfig, SearchConfig};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

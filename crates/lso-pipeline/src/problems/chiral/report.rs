@@ -67,7 +67,7 @@ pub fn add(p: &ChiralProblem, v: &RunView<'_, ChiralProblem>, page: &mut Page) -
                 colour: GREY,
             },
             Sample {
-                name: "decoded prior",
+                name: p.cfg.optimise.search.prior.draws_label(),
                 values: &prior,
                 colour: PURPLE,
             },
