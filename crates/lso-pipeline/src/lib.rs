@@ -7,8 +7,9 @@
 //! - [`pipeline::run`]: data → model stages → search → controls → results → report, each stage
 //!   cached by a hash of its inputs and the lso version; [`pipeline::AnyProblem`] picks the
 //!   problem from a config.
-//! - [`explorer::build`]: every explorer (Adam, CMA-ES, random, genetic, stochastic) from one
-//!   factory; [`search`] runs them all on every objective, restarts in lockstep.
+//! - [`explorer::build`]: every explorer (Adam, CMA-ES, random, genetic, stochastic, BO) from
+//!   one factory; [`search`] runs them all on every objective, restarts in lockstep, in the
+//!   frame `[optimise] prior` names (the VAE's N(0, I) or the encoded codes' Gaussian).
 //! - [`results`]: the one results schema (`"schema": 2`) and the summary table.
 //! - Files: [`rundir`] (atomic writes, staged directories), [`config`], [`report`], [`plot`].
 //!

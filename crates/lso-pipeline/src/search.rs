@@ -18,7 +18,7 @@ pub fn restart_seed(seed: u64, name: &str, objective: usize, restart: usize) -> 
     mix(seed, tag(name), ((objective as u64) << 32) | restart as u64)
 }
 
-/// The start of a restart: a draw from the prior N(0, I).
+/// The start of a restart: a draw from N(0, I) in the explorers' coordinates u (see [`frame`]).
 pub fn start_point(seed: u64, dim: usize, objective: usize, restart: usize) -> Vec<f64> {
     normal_matrix(1, dim, restart_seed(seed, "optimise-start", objective, restart))
         .iter()
