@@ -119,7 +119,7 @@ impl<O: Objective + ?Sized> Objective for Constrained<'_, O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testfn::Sphere;
+    use crate::testfn::{assert_gradient_matches, Sphere};
 
     #[test]
     fn gradient_matches_finite_differences_inside_and_outside() {
@@ -136,19 +136,7 @@ mod tests {
             constraint: c,
         };
         for p in [vec![0.3, 0.2, -0.1], vec![2.5, -1.5, 1.0]] {
-            let (_, g) = obj
-                .values_and_grads(std::slice::from_ref(&p))
-                .unwrap()
-                .unwrap()
-                .remove(0);
-            for k in 0..3 {
-                let eps = 1e-6;
-                let (mut a, mut b) = (p.clone(), p.clone());
-                a[k] += eps;
-                b[k] -= eps;
-                let fd = (obj.values(&[a]).unwrap()[0] - obj.values(&[b]).unwrap()[0]) / (2.0 * eps);
-                assert!((fd - g[k]).abs() < 1e-5, "point {p:?} component {k}: {fd} vs {}", g[k]);
-            }
+            assert_gradient_matches(&mut obj, &p, 1e-5);
         }
     }
 

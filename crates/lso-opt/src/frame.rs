@@ -139,7 +139,7 @@ impl<O: Objective + ?Sized> Objective for Framed<'_, O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testfn::Sphere;
+    use crate::testfn::{assert_gradient_matches, Sphere};
 
     /// Codes z = μ + B w with w ~ N(0, I) for a fixed, non-orthogonal B.
     fn sample_codes(m: usize) -> (Vec<f32>, Vec<f64>, Vec<f64>) {
@@ -204,20 +204,7 @@ mod tests {
             inner: &mut f,
             frame: &frame,
         };
-        let u = vec![0.3, -0.7, 1.1];
-        let (_, g) = obj
-            .values_and_grads(std::slice::from_ref(&u))
-            .unwrap()
-            .unwrap()
-            .remove(0);
-        for k in 0..3 {
-            let eps = 1e-6;
-            let (mut a, mut b) = (u.clone(), u.clone());
-            a[k] += eps;
-            b[k] -= eps;
-            let fd = (obj.values(&[a]).unwrap()[0] - obj.values(&[b]).unwrap()[0]) / (2.0 * eps);
-            assert!((fd - g[k]).abs() < 1e-5, "component {k}: {fd} vs {}", g[k]);
-        }
+        assert_gradient_matches(&mut obj, &[0.3, -0.7, 1.1], 1e-5);
     }
 
     #[test]

@@ -66,3 +66,21 @@ impl Objective for Rastrigin {
             .collect())
     }
 }
+
+/// Panics unless the gradient `obj` reports at `p` matches central finite differences (step
+/// 1e-6) within `tol` in every component.
+pub fn assert_gradient_matches(obj: &mut dyn Objective, p: &[f64], tol: f64) {
+    let (_, g) = obj
+        .values_and_grads(&[p.to_vec()])
+        .expect("the objective has gradients")
+        .expect("the objective evaluates")
+        .remove(0);
+    for k in 0..p.len() {
+        let eps = 1e-6;
+        let (mut a, mut b) = (p.to_vec(), p.to_vec());
+        a[k] += eps;
+        b[k] -= eps;
+        let fd = (obj.values(&[a]).unwrap()[0] - obj.values(&[b]).unwrap()[0]) / (2.0 * eps);
+        assert!((fd - g[k]).abs() < tol, "point {p:?} component {k}: {fd} vs {}", g[k]);
+    }
+}
