@@ -87,6 +87,9 @@ impl LatentPrior {
             LatentPrior::Encoded => "encoded",
         }
     }
+    pub fn is_standard(&self) -> bool {
+        *self == LatentPrior::Standard
+    }
     /// What a figure calls the decoded draws from this prior.
     pub fn draws_label(self) -> &'static str {
         match self {
@@ -110,7 +113,9 @@ pub struct SearchConfig {
     /// Prior draws decoded for the no-optimisation control.
     pub prior_samples: usize,
     /// The Gaussian the explorers search in (`standard`: N(0, I); `encoded`: the training
-    /// codes' own).
+    /// codes' own). Left out of the serialised default so that runs made before the key existed
+    /// keep their stage hashes and resume.
+    #[serde(skip_serializing_if = "LatentPrior::is_standard")]
     pub prior: LatentPrior,
     pub adam: AdamConfig,
     pub cmaes: CmaEsConfig,
