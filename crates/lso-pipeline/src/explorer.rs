@@ -201,7 +201,7 @@ impl SearchConfig {
         self.retrain.check(c, "optimise.retrain");
         // A retraining loop changes the codes every round; its frame would have to follow them.
         c.require(
-            self.prior == LatentPrior::Standard || self.retrain.methods.is_empty(),
+            self.prior.is_standard() || self.retrain.methods.is_empty(),
             "optimise.prior",
             || "\"encoded\" cannot be combined with [optimise.retrain] loops; use \"standard\"".into(),
         );
