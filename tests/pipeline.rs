@@ -139,6 +139,21 @@ fn a_bad_explorer_setting_exits_2_before_any_work() {
             "prior = \"encoded\"\nretrain = { methods = [\"cmaes\"] }",
             "optimise.prior \"encoded\" cannot be combined with [optimise.retrain]",
         ),
+        (
+            "small-chiral.toml",
+            "[optimise.polish]\nevaluations = 60\n",
+            "optimise.polish.evaluations must be below optimise.budget (60) to leave the explorers some, got 60",
+        ),
+        (
+            "small-chiral.toml",
+            "[optimise.polish]\nevaluations = 10\nlearning_rate = -1.0\n",
+            "optimise.polish.learning_rate must be > 0, got -1",
+        ),
+        (
+            "small.toml",
+            "polish = { evaluations = 5 }\nretrain = { methods = [\"cmaes\"] }",
+            "optimise.polish cannot be combined with [optimise.retrain]",
+        ),
     ] {
         // A table goes at the end (TOML allows any order); a key goes under [optimise].
         let text = if lines.starts_with('[') {
@@ -472,4 +487,47 @@ fn the_encoded_prior_centres_the_search_on_the_training_codes() {
             }
         }
     }
+}
+
+/// `[optimise.polish]` keeps the last evaluations of each restart's budget for an Adam descent
+/// from the explorer's best point: the budget spent is unchanged, and the descent improves on
+/// what the gradient-free and the sampling explorers stopped at.
+#[test]
+fn the_polish_descends_from_each_explorers_best_inside_the_same_budget() {
+    let t = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{}\n[optimise.polish]\nevaluations = 20\nlearning_rate = 0.02\n",
+        with_optimise(
+            "small-chiral.toml",
+            "methods = [\"genetic\", \"stochastic\"]\nrestarts = 2"
+        )
+    );
+    let cfg = t.path().join("polish.toml");
+    std::fs::write(&cfg, text).unwrap();
+    let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", "p"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = json(&t.path().join("p/results.json"));
+    let outcomes = r["outcomes"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 2 * 2 * 2);
+    for out in outcomes {
+        assert_eq!(out["evaluations"]["true"], 60, "{out}");
+    }
+    let traces = json(&t.path().join("p/optimise/traces.json"));
+    let mut descended = 0;
+    for tr in traces.as_array().unwrap() {
+        let values = tr["values"].as_array().unwrap();
+        let last = values.last().unwrap()[0].as_u64().unwrap();
+        assert!(last <= 60, "{tr}");
+        // ε is smooth in z, so the descent improves on every explorer's best; W is an integer
+        // almost everywhere, where its gradient vanishes, so it need not.
+        // The explorers evaluate 10 (genetic) or 4 (stochastic) points a round; only the
+        // descent, one point a round, improves at consecutive evaluation counts.
+        let at: Vec<u64> = values.iter().map(|v| v[0].as_u64().unwrap()).collect();
+        let consecutive = at.windows(2).filter(|w| w[0] >= 40 && w[1] == w[0] + 1).count();
+        if tr["objective"] == "min energy" {
+            assert!(consecutive >= 2, "the descent found nothing lower: {tr}");
+            descended += 1;
+        }
+    }
+    assert_eq!(descended, 2 * 2);
 }

@@ -10,6 +10,7 @@
 //!   (repair + penalty) and a Gaussian prior term.
 //! - [`Frame`]: which Gaussian over z an explorer's N(0, I) stands for (the VAE's prior, or one
 //!   fitted to the encoded training codes).
+//! - [`Polished`]: any explorer for part of a budget, then Adam from its best point.
 //! - [`testfn`]: functions with known minima for the tests.
 //!
 //! ```
@@ -32,6 +33,7 @@ pub mod frame;
 pub mod genetic;
 pub mod gp;
 pub mod linalg;
+pub mod polish;
 pub mod random;
 pub mod stochastic;
 pub mod testfn;
@@ -42,6 +44,7 @@ pub use cmaes::{CmaEs, CmaEsConfig};
 pub use constrained::{Constrained, Constraint};
 pub use frame::{Frame, Framed};
 pub use genetic::{Genetic, GeneticConfig};
+pub use polish::{PolishConfig, Polished};
 pub use random::RandomSearch;
 pub use stochastic::{Stochastic, StochasticConfig};
 

@@ -4,7 +4,7 @@
 use crate::error::Checker;
 use crate::retrain::RetrainConfig;
 use lso_opt::{Adam, AdamConfig, CmaEs, CmaEsConfig, Genetic, GeneticConfig, OptError, Optimiser, RandomSearch};
-use lso_opt::{BoConfig, LatentBo, Stochastic, StochasticConfig};
+use lso_opt::{BoConfig, LatentBo, PolishConfig, Polished, Stochastic, StochasticConfig};
 use serde::{Deserialize, Serialize};
 
 /// The explorers, by their config names.
@@ -117,6 +117,10 @@ pub struct SearchConfig {
     /// keep their stage hashes and resume.
     #[serde(skip_serializing_if = "LatentPrior::is_standard")]
     pub prior: LatentPrior,
+    /// Evaluations of each restart's budget kept for an Adam descent from the explorer's best
+    /// point (none by default; left out of the serialised default like `prior`).
+    #[serde(skip_serializing_if = "PolishConfig::is_off")]
+    pub polish: PolishConfig,
     pub adam: AdamConfig,
     pub cmaes: CmaEsConfig,
     pub random: RandomConfig,
@@ -136,6 +140,7 @@ impl Default for SearchConfig {
             radius: 3.0,
             prior_samples: 1000,
             prior: LatentPrior::Standard,
+            polish: PolishConfig::default(),
             adam: AdamConfig {
                 learning_rate: 0.05,
                 ..Default::default()
@@ -162,13 +167,14 @@ impl Default for SearchConfig {
 
 impl SearchConfig {
     /// The keys of `[optimise]` that belong here.
-    pub const KEYS: [&'static str; 13] = [
+    pub const KEYS: [&'static str; 14] = [
         "methods",
         "restarts",
         "budget",
         "radius",
         "prior_samples",
         "prior",
+        "polish",
         "adam",
         "cmaes",
         "random",
@@ -205,6 +211,25 @@ impl SearchConfig {
             "optimise.prior",
             || "\"encoded\" cannot be combined with [optimise.retrain] loops; use \"standard\"".into(),
         );
+        c.require(
+            self.polish.evaluations < self.budget,
+            "optimise.polish.evaluations",
+            || {
+                format!(
+                    "must be below optimise.budget ({}) to leave the explorers some, got {}",
+                    self.budget, self.polish.evaluations
+                )
+            },
+        );
+        c.require(
+            self.polish.is_off() || self.retrain.methods.is_empty(),
+            "optimise.polish",
+            || "cannot be combined with [optimise.retrain] loops; set evaluations = 0".into(),
+        );
+        let lr = self.polish.learning_rate;
+        c.require(lr > 0.0 && lr.is_finite(), "optimise.polish.learning_rate", || {
+            format!("must be > 0, got {lr}")
+        });
         // Every explorer's settings, listed or not: a config that names one later must not
         // have carried a broken setting unnoticed.
         for m in MethodName::ALL {
@@ -213,6 +238,21 @@ impl SearchConfig {
             }
         }
     }
+}
+
+/// [`build`], followed by the `[optimise.polish]` descent when it has evaluations.
+pub fn build_polished(
+    method: MethodName,
+    cfg: &SearchConfig,
+    start: Vec<f64>,
+    seed: u64,
+) -> Result<Box<dyn Optimiser>, OptError> {
+    let explorer = build(method, cfg, start, seed)?;
+    if cfg.polish.is_off() {
+        return Ok(explorer);
+    }
+    let explore = cfg.budget.saturating_sub(cfg.polish.evaluations);
+    Ok(Box::new(Polished::new(explorer, explore, &cfg.polish)?))
 }
 
 /// The explorer `method` in `start.len()` dimensions, starting at `start` (population methods

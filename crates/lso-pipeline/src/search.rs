@@ -58,7 +58,7 @@ pub fn run<P: Problem>(
             let mut opts: Vec<Box<dyn Optimiser>> = (0..cfg.restarts)
                 .map(|r| {
                     let start = start_point(p.seed(), d, qi, r);
-                    explorer::build(method, cfg, start, restart_seed(p.seed(), method.name(), qi, r))
+                    explorer::build_polished(method, cfg, start, restart_seed(p.seed(), method.name(), qi, r))
                 })
                 .collect::<Result<_, _>>()?;
             let mut objective = p.objective(data, model, spec)?;
