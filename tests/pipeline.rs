@@ -530,4 +530,9 @@ fn the_polish_descends_from_each_explorers_best_inside_the_same_budget() {
         }
     }
     assert_eq!(descended, 2 * 2);
+    let html = std::fs::read_to_string(t.path().join("p/report.html")).unwrap();
+    assert!(
+        html.contains("first 40 evaluations; the last 20 of every budget went to an Adam descent"),
+        "the report says how the budget was split"
+    );
 }

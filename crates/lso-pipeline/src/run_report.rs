@@ -19,6 +19,15 @@ pub fn write<P: Problem>(p: &P, view: &RunView<'_, P>, provenance_json: &str) ->
             "Every explorer searched, and the prior control drew from, the Gaussian fitted to the encoder means of the training data ([optimise] prior = \"encoded\"), not the VAE's N(0, I).",
         );
     }
+    let polish = &p.search().polish;
+    if !polish.is_off() {
+        page.note(&format!(
+            "Each explorer ran for its first {} evaluations; the last {} of every budget went to an Adam descent (learning rate {}) from the best point it had found ([optimise.polish]).",
+            p.search().budget - polish.evaluations,
+            polish.evaluations,
+            polish.learning_rate
+        ));
+    }
     training_curves(&mut page, view.fig_dir, p.history(view.model), "VAE training", true)?;
     for (qi, spec) in view.results.objectives.iter().enumerate() {
         // Each method's best restart (lowest final objective value), so the lines stay legible.
