@@ -88,11 +88,22 @@ impl Optimiser for Polished {
         }
     }
     fn ask(&mut self) -> Vec<Vec<f64>> {
-        if self.spent >= self.explore && !self.descending() {
-            if let Some((p, _)) = self.best.get() {
-                let start = p.to_vec();
-                let adam = Adam::new(&self.adam, vec![start]).expect("checked in new");
-                self.phase = Phase::Descend(adam);
+        if let Phase::Explore(explorer) = &mut self.phase {
+            // Only whole rounds that fit the explorer's share (the first always runs, so there
+            // is a best point to descend from); a round that would overrun is dropped unevaluated
+            // so the descent keeps all its evaluations.
+            if self.spent < self.explore {
+                let points = explorer.ask();
+                if !points.is_empty() && (self.spent == 0 || self.spent + points.len() <= self.explore) {
+                    return points;
+                }
+            }
+            match self.best.get() {
+                Some((p, _)) => {
+                    let adam = Adam::new(&self.adam, vec![p.to_vec()]).expect("checked in new");
+                    self.phase = Phase::Descend(adam);
+                }
+                None => return Vec::new(),
             }
         }
         self.inner().ask()
@@ -150,6 +161,23 @@ mod tests {
         // The first descent step evaluates the explorer's best point itself.
         let first = &t.steps[t.steps.iter().position(|s| s.points.len() == 1).unwrap()];
         assert_eq!(first.points[0], explored.best_point);
+    }
+
+    #[test]
+    fn a_round_that_would_overrun_the_explorers_share_is_left_to_the_descent() {
+        // Rounds of 10 against a share of 25: two rounds, then 30 single descent steps.
+        let mut f = Sphere { shift: vec![0.3, 0.3] };
+        let r = RandomSearch::new(2, 10, 1.0, 4).unwrap();
+        let cfg = PolishConfig {
+            evaluations: 25,
+            learning_rate: 0.05,
+        };
+        let mut p = Polished::new(Box::new(r), 25, &cfg).unwrap();
+        let t = run(&mut p, &mut f, 50).unwrap();
+        let sizes: Vec<usize> = t.steps.iter().map(|s| s.points.len()).collect();
+        assert_eq!(sizes[..2], [10, 10]);
+        assert!(sizes[2..].iter().all(|&n| n == 1), "{sizes:?}");
+        assert_eq!(t.evaluations, 50);
     }
 
     #[test]
