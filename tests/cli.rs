@@ -882,6 +882,23 @@ fn chiral_run_explores_the_latent_space_with_three_explorers() {
         assert!(values.windows(2).all(|w| w[1] < w[0]), "{values:?}");
         assert_eq!(*values.last().unwrap(), value);
     }
+    // The controls' best configurations are judged relaxed too. The annealed ones (the training
+    // data, the anneal control) end at T_end = 0.02, and relaxing strips their thermal noise.
+    let controls = r["controls"].as_array().unwrap();
+    for method in ["training", "decoded-training", "prior", "anneal", "encoded-spiral"] {
+        let mine: Vec<_> = controls.iter().filter(|c| c["method"] == method).collect();
+        assert_eq!(mine.len(), 2, "{method}: one per objective");
+        for c in mine {
+            let raw = c["best"]["energy_per_spin"].as_f64().unwrap();
+            let relaxed = c["best"]["relaxed_energy_per_spin"].as_f64().unwrap();
+            assert!(relaxed <= raw + 1e-12, "{method}: {raw} → {relaxed}");
+            if method == "training" || method == "anneal" {
+                assert!(relaxed < raw - 0.005, "{method}: {raw} → {relaxed}");
+            }
+            let rw = c["best"]["relaxed_w"].as_f64().unwrap();
+            assert!((rw - rw.round()).abs() < 1e-6, "{method}: relaxed W = {rw}");
+        }
+    }
     for f in [
         "report.html",
         "report/best_configurations.png",

@@ -116,6 +116,12 @@ pub trait Problem: Sized + Sync {
     }
     /// The observables of the training configurations themselves.
     fn observe_data(&self, data: &Self::Data) -> Vec<Observed>;
+    /// Training configurations `members` as [`Problem::judge_results`] would judge them, for
+    /// those a control reports per objective; `None` when [`Problem::observe_data`] already says
+    /// all there is.
+    fn judge_data_results(&self, _data: &Self::Data, _members: &[usize]) -> Result<Option<Vec<Observed>>> {
+        Ok(None)
+    }
     /// How an objective ranks a judged configuration (lower is better).
     fn score(&self, spec: &ObjectiveSpec, o: &Observed) -> f64 {
         spec.score(o)

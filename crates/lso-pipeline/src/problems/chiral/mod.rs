@@ -175,6 +175,21 @@ impl ChiralProblem {
         o
     }
 
+    /// [`Self::observe`], and with `relax = true` the same after zero-temperature relaxation
+    /// (`relaxed_energy_per_spin`, `relaxed_w`, `relaxed_stripe_order`), which leaves `s` relaxed.
+    pub fn observe_result(&self, m: &Heisenberg, s: &mut [Spin]) -> Result<Observed> {
+        let mut o = self.observe(m, s);
+        if self.cfg.optimise.problem.relax {
+            let r = heisenberg::relax::relax(m, s, &heisenberg::relax::RelaxSettings::default())?;
+            o.insert("relaxed_energy_per_spin".into(), r.energy_after / s.len() as f64);
+            let l = m.lattice();
+            o.insert("relaxed_w".into(), heisenberg::topological_index(l, s));
+            // Whether the optimum lies in the stripes' basin, straight or not yet.
+            o.insert("relaxed_stripe_order".into(), heisenberg::texture::stripe_order(l, s));
+        }
+        Ok(o)
+    }
+
     fn decode(&self, data: &ChiralData, m: &ChiralModel, z: &[Vec<f64>]) -> Vec<Vec<Spin>> {
         ChiralObjective::new(&m.vae, m.config.latent, &data.model, Quantity::Energy).configs(z)
     }
@@ -316,24 +331,25 @@ impl Problem for ChiralProblem {
     /// With `relax = true`, each result is also judged after zero-temperature relaxation.
     fn judge_results(&self, data: &ChiralData, m: &ChiralModel, z: &[Vec<f64>]) -> Result<Vec<Observed>> {
         use rayon::prelude::*;
-        let relax = self.cfg.optimise.problem.relax;
         self.decode(data, m, z)
             .into_par_iter()
-            .map(|mut s| {
-                let mut o = self.observe(&data.model, &s);
-                if relax {
-                    let settings = heisenberg::relax::RelaxSettings::default();
-                    let r = heisenberg::relax::relax(&data.model, &mut s, &settings)?;
-                    o.insert("relaxed_energy_per_spin".into(), r.energy_after / s.len() as f64);
-                    let l = data.model.lattice();
-                    o.insert("relaxed_w".into(), heisenberg::topological_index(l, &s));
-                    // Whether the optimum lies in the stripes' basin, straight or not yet.
-                    o.insert("relaxed_stripe_order".into(), heisenberg::texture::stripe_order(l, &s));
-                }
-                Ok(o)
-            })
+            .map(|mut s| self.observe_result(&data.model, &mut s))
             .collect()
     }
+    /// The best training sample per objective is relaxed like a result: the data are annealed
+    /// to T > 0, so their raw ε carries thermal noise a decoded texture does not.
+    fn judge_data_results(&self, data: &ChiralData, members: &[usize]) -> Result<Option<Vec<Observed>>> {
+        use rayon::prelude::*;
+        if !self.cfg.optimise.problem.relax {
+            return Ok(None);
+        }
+        members
+            .par_iter()
+            .map(|&k| self.observe_result(&data.model, &mut data.set.config(k).to_vec()))
+            .collect::<Result<_>>()
+            .map(Some)
+    }
+
     fn observe_data(&self, data: &ChiralData) -> Vec<Observed> {
         (0..data.set.len())
             .map(|k| self.observe(&data.model, data.set.config(k)))
@@ -351,10 +367,15 @@ impl Problem for ChiralProblem {
     }
 
     fn control_key(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut key = serde_json::json!({
             "anneal_restarts": self.cfg.optimise.problem.anneal_restarts,
             "chiral": &self.cfg.chiral,
-        })
+        });
+        // Relaxation changes what the controls report; runs without it keep their hashes.
+        if self.cfg.optimise.problem.relax {
+            key["relax"] = true.into();
+        }
+        key
     }
     /// Annealing on the spins, one sweep counted as one evaluation, `budget` sweeps per run on
     /// the data's own geometric schedule: the control for every objective (it minimises ε).
@@ -367,13 +388,18 @@ impl Problem for ChiralProblem {
         let t0 = Instant::now();
         let runs = self.cfg.optimise.problem.anneal_restarts;
         let pb = crate::progress::bar(runs as u64, "control");
+        // Judged like a result: annealing ends at T_end > 0, and only the relaxed ε compares
+        // with a decoded texture's relaxed ε without the thermal noise.
         let finals: Vec<Observed> =
             lso_physics::chains::run_chains(runs, self.cfg.seed, tag("chiral-anneal-control"), |_, rng| {
                 let mut s: Vec<Spin> = (0..n).map(|_| heisenberg::random_spin(rng)).collect();
                 heisenberg::anneal(&data.model, &mut s, c.sampler, &betas, (sweeps / steps).max(1), rng);
+                let o = self.observe_result(&data.model, &mut s);
                 pb.inc(1);
-                self.observe(&data.model, &s)
-            });
+                o
+            })
+            .into_iter()
+            .collect::<Result<_>>()?;
         pb.finish_and_clear();
         let e = Evaluations {
             truth: runs * steps * (sweeps / steps).max(1),
