@@ -69,7 +69,7 @@ lso run examples/chiral.toml  # seed 001: chiral magnets\n  lso run --print-conf
         after_help = "Examples:\n  lso export chiral/spins.npy --ovf --index 0,1 --out ovf\n  lso export chiral/spins.npy --ovf --binary 8 --out ovf8\n  lso export relaxed.ovf --npy --out relaxed"
     )]
     Export(ExportArgs),
-    /// Relax vector spins to the nearest energy minimum at zero temperature (velocity projection)
+    /// Relax vector spins to the nearest energy minimum at zero temperature (L-BFGS or velocity projection)
     #[command(
         after_help = "Examples:\n  lso relax chiral/spins.npy --out relaxed\n  lso relax skyrmion.ovf --b 0.1 --out relaxed   # OVF in, OVF out\n\nThe model flags and defaults are those of `lso generate chiral`."
     )]
@@ -249,6 +249,9 @@ pub struct RelaxArgs {
     /// Most steps per configuration
     #[arg(long, default_value_t = 100_000)]
     pub max_steps: usize,
+    /// Minimiser: L-BFGS on spin rotations (Spirit's LBFGS_OSO), or the velocity projection
+    #[arg(long, value_enum, default_value_t = RelaxMethodArg::Lbfgs)]
+    pub method: RelaxMethodArg,
     /// Output directory: the relaxed spins in the input's format, energy.npy and relax.json
     #[arg(long, short = 'o')]
     pub out: PathBuf,
@@ -326,6 +329,24 @@ pub struct ShapesArgs {
     /// Replace an existing output directory
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum RelaxMethodArg {
+    /// L-BFGS in orthogonal spin optimisation (Ivanov, Uzdin and Jónsson 2021)
+    Lbfgs,
+    /// Velocity projection (Bessarab et al. 2015)
+    Vp,
+}
+
+impl RelaxMethodArg {
+    pub fn method(self) -> lso_physics::heisenberg::relax::Method {
+        use lso_physics::heisenberg::relax::Method;
+        match self {
+            Self::Lbfgs => Method::Lbfgs,
+            Self::Vp => Method::VelocityProjection,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

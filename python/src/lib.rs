@@ -397,22 +397,34 @@ fn search_spins<'py>(
     Ok((a.best.into_pyarray(py), arrays::shaped(py, a.spins, &[ly, lx])?))
 }
 
-/// Zero-temperature relaxation of unit-spin fields `(M, Ly, Lx, 3)` (velocity projection, as
-/// `lso relax`); keyword arguments are the model's (j, d, dmi, k, b, boundary). Returns a dict:
-/// `spins` (relaxed), `energy_before`, `energy_after`, `steps`.
+/// Zero-temperature relaxation of unit-spin fields `(M, Ly, Lx, 3)`, as `lso relax`: `method`
+/// "lbfgs" (default) or "vp" (velocity projection); keyword arguments are the model's (j, d,
+/// dmi, k, b, boundary). Returns a dict: `spins` (relaxed), `energy_before`, `energy_after`,
+/// `steps`.
 #[pyfunction]
-#[pyo3(signature = (spins, tolerance=1e-7, max_steps=100000, **model))]
+#[pyo3(signature = (spins, tolerance=1e-7, max_steps=100000, method="lbfgs", **model))]
 fn relax<'py>(
     py: Python<'py>,
     spins: &Bound<'py, PyAny>,
     tolerance: f64,
     max_steps: usize,
+    method: &str,
     model: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    use lso_physics::heisenberg::relax::{relax, RelaxSettings};
+    use lso_physics::heisenberg::relax::{relax, Method, RelaxSettings};
+    let method = match method {
+        "lbfgs" => Method::Lbfgs,
+        "vp" => Method::VelocityProjection,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "method must be lbfgs or vp, got {other:?}"
+            )))
+        }
+    };
     let (s, (m, ly, lx)) = heisenberg_spins(spins, |s, dims| Ok((s.to_vec(), dims)))?;
     let model = unit_model(py, model, lx, ly)?;
     let settings = RelaxSettings {
+        method,
         tolerance,
         max_steps,
         ..Default::default()

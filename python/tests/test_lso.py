@@ -118,6 +118,10 @@ def test_heisenberg_observables_on_known_states():
     r = lso.relax(c["spins"])
     assert np.all(r["energy_after"] <= r["energy_before"] + 1e-9)
     assert np.allclose(lso.heisenberg_observables(r["spins"])["energy"], r["energy_after"])
+    vp = lso.relax(c["spins"], method="vp")
+    assert np.all(vp["energy_after"] <= vp["energy_before"] + 1e-9)
+    with pytest.raises(ValueError, match="lbfgs or vp"):
+        lso.relax(c["spins"], method="newton")
 
 
 def test_shape_metrics_of_a_square_and_a_bow_tie():

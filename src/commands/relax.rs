@@ -3,7 +3,7 @@
 use crate::cli::RelaxArgs;
 use crate::rundir::{ensure_free, Provenance, Staging};
 use anyhow::Result;
-use lso_physics::heisenberg::relax::{RelaxSettings, Stop};
+use lso_physics::heisenberg::relax::{Method, RelaxSettings, Stop};
 use lso_physics::heisenberg::Heisenberg;
 use lso_physics::{npy, ovf, Lattice};
 use lso_pipeline::problems::chiral::{data, relax};
@@ -11,6 +11,7 @@ use std::time::Instant;
 
 pub fn run(a: RelaxArgs) -> Result<()> {
     let settings = RelaxSettings {
+        method: a.method.method(),
         tolerance: a.tolerance,
         max_steps: a.max_steps,
         ..RelaxSettings::default()
@@ -48,7 +49,10 @@ pub fn run(a: RelaxArgs) -> Result<()> {
             "hamiltonian": "H = -J sum S_i.S_j - sum D_ij.(S_i x S_j) - K sum (S_i^z)^2 - B sum S_i^z",
             "lx": set.lx, "ly": set.ly, "boundary": m.boundary, "j": m.j, "d": m.d, "dmi": model.dmi, "k": m.k, "b": m.b,
         },
-        "method": "velocity projection (Bessarab et al. 2015) with a monotone energy safeguard",
+        "method": match settings.method {
+            Method::Lbfgs => "L-BFGS on spin rotations (Ivanov, Uzdin and Jónsson 2021) with a monotone energy safeguard",
+            Method::VelocityProjection => "velocity projection (Bessarab et al. 2015) with a monotone energy safeguard",
+        },
         "settings": settings,
     });
     let mut prov = Provenance::new(0, &config);

@@ -103,13 +103,19 @@ fn spirits_own_ovf_files_read_back_as_the_texture() {
 
 #[test]
 fn relaxing_a_labyrinth_reaches_the_minimum_spirit_reaches() {
-    use lso_physics::heisenberg::relax::{relax, RelaxSettings, Stop};
+    use lso_physics::heisenberg::relax::{relax, Method, RelaxSettings, Stop};
     // An annealed 24×24 labyrinth (Néel, D = 0.3, periodic); Spirit's velocity projection,
     // converged to 1e-10, ends at −1177.09717 from this start (`relaxed_labyrinth()` in the script).
     let f = fixture("labyrinth_24x24.ovf");
     let m = neel_torus(24, 24);
-    let mut s = f.spins;
-    let out = relax(&m, &mut s, &RelaxSettings::default()).unwrap();
-    assert_eq!(out.stop, Stop::Converged, "{out:?}");
-    assert!((out.energy_after - -1177.09717).abs() < 2e-4, "{out:?}");
+    for method in [Method::Lbfgs, Method::VelocityProjection] {
+        let mut s = f.spins.clone();
+        let cfg = RelaxSettings {
+            method,
+            ..RelaxSettings::default()
+        };
+        let out = relax(&m, &mut s, &cfg).unwrap();
+        assert_eq!(out.stop, Stop::Converged, "{method:?}: {out:?}");
+        assert!((out.energy_after - -1177.09717).abs() < 2e-4, "{method:?}: {out:?}");
+    }
 }

@@ -68,10 +68,15 @@ def search_spins(
     within each budget (sweeps) and the best configuration."""
 
 def relax(
-    spins: npt.ArrayLike, tolerance: float = 1e-7, max_steps: int = 100000, **model: Any
+    spins: npt.ArrayLike,
+    tolerance: float = 1e-7,
+    max_steps: int = 100000,
+    method: str = "lbfgs",
+    **model: Any,
 ) -> Dict[str, npt.NDArray[Any]]:
-    """Zero-temperature relaxation (velocity projection) of unit-spin fields (M, Ly, Lx, 3).
-    Returns spins, energy_before, energy_after, steps."""
+    """Zero-temperature relaxation of unit-spin fields (M, Ly, Lx, 3): method "lbfgs" (L-BFGS on
+    spin rotations, the default) or "vp" (velocity projection). Returns spins, energy_before,
+    energy_after, steps."""
 
 def inverse_fit(
     samples: npt.ArrayLike,

@@ -62,6 +62,16 @@ impl ChiralModel {
     }
 }
 
+/// How relaxation enters a stage's key: `false`, or the minimiser that relaxes, so that stages
+/// relaxed by the velocity projection (before L-BFGS was the default) are recomputed.
+fn relax_key(relax: bool) -> serde_json::Value {
+    if relax {
+        serde_json::to_value(heisenberg::relax::Method::default()).expect("a unit variant serialises")
+    } else {
+        false.into()
+    }
+}
+
 impl ChiralProblem {
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
         Ok(Self {
@@ -307,7 +317,7 @@ impl Problem for ChiralProblem {
 
     fn search_key(&self) -> serde_json::Value {
         let p = &self.cfg.optimise.problem;
-        serde_json::json!({ "objectives": &p.objectives, "relax": p.relax })
+        serde_json::json!({ "objectives": &p.objectives, "relax": relax_key(p.relax) })
     }
     fn objectives(&self, _data: &ChiralData) -> Vec<ObjectiveSpec> {
         self.cfg.optimise.problem.objectives.iter().map(spec_of).collect()
@@ -373,7 +383,7 @@ impl Problem for ChiralProblem {
         });
         // Relaxation changes what the controls report; runs without it keep their hashes.
         if self.cfg.optimise.problem.relax {
-            key["relax"] = true.into();
+            key["relax"] = relax_key(true);
         }
         key
     }
