@@ -1,12 +1,11 @@
 //! A chiral run whose network trains on wgpu (Mesa's software Vulkan driver in CI) gives the
 //! latent codes of the same run trained on the CPU: the config key, the training device and the
 //! move back to the CPU for everything after training.
-#![cfg(feature = "wgpu")]
 
 use lso_pipeline::problems::ChiralProblem;
 use std::path::Path;
 
-const CONFIG: &str = include_str!("../../../tests/fixtures/small-chiral.toml");
+const CONFIG: &str = include_str!("../../../../tests/fixtures/small-chiral.toml");
 
 fn codes(device: &str, dir: &Path) -> Vec<f32> {
     let text = CONFIG.replace("[vae]\n", &format!("[vae]\ndevice = \"{device}\"\n"));
