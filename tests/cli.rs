@@ -997,6 +997,19 @@ fn relax_lowers_the_energy_and_answers_in_the_input_format() {
     }
     let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("rx/meta.json")).unwrap()).unwrap();
     assert_eq!(meta["config"]["model"]["dmi"], "neel");
+    assert_eq!(meta["config"]["settings"]["method"], "lbfgs");
+    // The other minimiser, by name; each relaxation lowers the energy and ends converged.
+    let o = lso(d, &["relax", "ch/spins.npy", "--method", "vp", "--out", "vp"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("vp/meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["config"]["settings"]["method"], "velocity-projection");
+    let vp: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("vp/relax.json")).unwrap()).unwrap();
+    for k in 0..2 {
+        assert_eq!(vp[k]["stop"], "converged");
+        assert!(vp[k]["energy_after"].as_f64().unwrap() < before.data.get_f64(k));
+    }
+    let o = lso(d, &["relax", "ch/spins.npy", "--method", "newton", "--out", "nope"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     // OVF in, OVF out; the relaxed state is a minimum, so relaxing it again takes no step.
     assert!(
         lso(d, &["export", "rx/spins.npy", "--ovf", "--index", "1", "--out", "o"])

@@ -7,9 +7,9 @@
 //! step. The step is projected onto each spin's tangent plane and scaled so that no spin turns by
 //! more than a cap; there is no line search. A step that would raise the energy is refused, the
 //! memory cleared and the cap halved, so the energy never increases; accepted steps let the cap
-//! grow back. Where the velocity projection needs 10⁴–10⁵ steps on a 64² labyrinth, this needs
-//! about a tenth of that: the curvature of the soft modes, which damped dynamics crawls along, is
-//! what the memory learns.
+//! grow back. Where the velocity projection needs 3·10⁴–10⁵ steps on a 64² labyrinth, this needs
+//! 1,000–2,000: the curvature of the soft modes, which damped dynamics crawls along, is what the
+//! memory learns.
 
 use super::{energy_change, tangent_forces, RelaxSettings, Stop};
 use crate::heisenberg::{cross, dot, Heisenberg, Spin};
