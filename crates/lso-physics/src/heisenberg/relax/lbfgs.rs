@@ -11,7 +11,7 @@
 //! 1,000–2,000: the curvature of the soft modes, which damped dynamics crawls along, is what the
 //! memory learns.
 
-use super::{energy_change, tangent_forces, RelaxSettings, Stop};
+use super::{energy_change, stop_before_step, tangent_forces, RelaxSettings, Stop};
 use crate::heisenberg::{cross, dot, Heisenberg, Spin};
 use std::collections::VecDeque;
 
@@ -97,14 +97,8 @@ pub(super) fn run(
     let mut cap = MAX_ROTATION;
     let mut steps = 0;
     let stop = loop {
-        if torque < cfg.tolerance {
-            break Stop::Converged;
-        }
-        if steps == cfg.max_steps {
-            break Stop::StepLimit;
-        }
-        if cap < 1e-12 {
-            break Stop::Stalled;
+        if let Some(stop) = stop_before_step(cfg, torque, steps, cap) {
+            break stop;
         }
         steps += 1;
         crate::cancel::check();

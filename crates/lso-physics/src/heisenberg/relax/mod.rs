@@ -138,6 +138,20 @@ fn energy_change(m: &Heisenberg, s: &[Spin], t: &[Spin]) -> f64 {
     total
 }
 
+/// Why a minimiser stops before its next step, if it does: the largest torque below the
+/// tolerance, the step budget spent, or a step size (time step or rotation cap) shrunk to nothing.
+fn stop_before_step(cfg: &RelaxSettings, torque: f64, steps: usize, step_size: f64) -> Option<Stop> {
+    if torque < cfg.tolerance {
+        Some(Stop::Converged)
+    } else if steps == cfg.max_steps {
+        Some(Stop::StepLimit)
+    } else if step_size < 1e-12 {
+        Some(Stop::Stalled)
+    } else {
+        None
+    }
+}
+
 /// Relaxes `s` in place towards the nearest local minimum of `m`'s energy.
 pub fn relax(m: &Heisenberg, s: &mut [Spin], cfg: &RelaxSettings) -> Result<Relaxed, PhysicsError> {
     cfg.check()?;

@@ -6,7 +6,7 @@
 //! points uphill), then renormalises. A step that would raise the energy is refused, the velocity
 //! reset and the time step halved; accepted steps let the time step grow again.
 
-use super::{energy_change, tangent_forces, RelaxSettings, Stop};
+use super::{energy_change, stop_before_step, tangent_forces, RelaxSettings, Stop};
 use crate::heisenberg::{dot, Heisenberg, Spin};
 
 /// Runs from `s` (whose forces are `f` and largest torque `torque`) until a stop; returns the
@@ -25,14 +25,8 @@ pub(super) fn run(
     let mut dt = cfg.dt;
     let mut steps = 0;
     let stop = loop {
-        if torque < cfg.tolerance {
-            break Stop::Converged;
-        }
-        if steps == cfg.max_steps {
-            break Stop::StepLimit;
-        }
-        if dt < 1e-12 {
-            break Stop::Stalled;
+        if let Some(stop) = stop_before_step(cfg, torque, steps, dt) {
+            break stop;
         }
         steps += 1;
         crate::cancel::check();
