@@ -1,6 +1,6 @@
 //! The entry points of the fuzz targets in `fuzz/` (`cargo +nightly fuzz run npy`, …), one per
 //! parser that reads user files. `cargo test` replays the committed corpus through the same
-//! functions (`tests/fuzz_corpus.rs`), so a crash the fuzzer once found stays fixed on stable.
+//! functions (`tests/integration/fuzz_corpus.rs`), so a crash the fuzzer once found stays fixed on stable.
 //!
 //! Each accepts any bytes: a parser may refuse them, but must not panic, and what it accepts
 //! must be self-consistent.

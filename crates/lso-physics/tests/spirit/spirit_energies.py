@@ -1,6 +1,6 @@
 """Energies that Spirit (spirit-code.github.io) computes for lso's fixed test textures.
 
-`crates/lso-physics/tests/spirit.rs` holds the numbers this prints and checks that lso's
+`crates/lso-physics/tests/integration/spirit.rs` holds the numbers this prints and checks that lso's
 Heisenberg model gives the same energy for the same texture and parameters, so that `neel` and
 `bloch` with a given D name the same chirality in both codes.
 

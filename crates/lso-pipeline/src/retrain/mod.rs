@@ -77,7 +77,7 @@ impl Default for RetrainConfig {
     /// Tripp et al. retrain every 5 queries for 0.1 epochs because their queries are expensive;
     /// here a true evaluation costs microseconds and a retrain as much as thousands of them,
     /// and a search restarted every round needs room to move: on a hot-data ferromagnet
-    /// (`tests/retrain.rs`) rounds of 100 evaluations with 20–100 mini-batches lost to the
+    /// (`tests/integration/retrain.rs`) rounds of 100 evaluations with 20–100 mini-batches lost to the
     /// control, while 250–500 evaluations with 200–300 mini-batches won for the genetic
     /// explorer. So a round is 250 true evaluations and a retrain 200 weighted mini-batches.
     fn default() -> Self {

@@ -1,6 +1,6 @@
 //! lso's Heisenberg–DMI energies against Spirit's for the same textures and parameters.
 //!
-//! The energies below were computed by Spirit 2.2.0 with `spirit/spirit_energies.py`, which
+//! The energies below were computed by Spirit 2.2.0 with `tests/spirit/spirit_energies.py`, which
 //! builds the same texture; rerun it to regenerate them. Spirit returns energies as float32,
 //! hence the tolerance. A Néel or Bloch `D` of the opposite sign differs by about 1 here.
 

@@ -140,7 +140,7 @@ fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
     assert_eq!(meta["model"]["ground_state_energy"], gs["energy"]);
 }
 
-const SMALL: &str = include_str!("fixtures/small-compare.toml");
+const SMALL: &str = include_str!("../fixtures/small-compare.toml");
 
 fn summary(dir: &Path) -> serde_json::Value {
     let v: serde_json::Value =
