@@ -150,7 +150,8 @@ fn ising_magnetisation<'py>(py: Python<'py>, spins: &Bound<'py, PyAny>) -> PyRes
 
 /// Observables of unit-spin fields `(M, Ly, Lx, 3)` (or one `(Ly, Lx, 3)`) under the chiral
 /// magnet of `lso generate chiral` (keyword arguments j, d, dmi, k, b, boundary): a dict of
-/// arrays `energy`, `energy_per_spin`, `w` (topological index), `mz`, `correlation` (C(ax, ay)).
+/// arrays `energy`, `energy_per_spin`, `w` (topological index), `mz`, `correlation` (C(ax, ay))
+/// and `stripe_order` (the share of the S_z structure factor in its strongest ±q pair).
 #[pyfunction]
 #[pyo3(signature = (spins, ax=1, ay=0, **model))]
 fn heisenberg_observables<'py>(
@@ -160,7 +161,7 @@ fn heisenberg_observables<'py>(
     ay: i64,
     model: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (rows, n): (Vec<[f64; 4]>, usize) = heisenberg_spins(spins, |s, (_, ly, lx)| {
+    let (rows, n): (Vec<[f64; 5]>, usize) = heisenberg_spins(spins, |s, (_, ly, lx)| {
         let model = unit_model(py, model, lx, ly)?;
         let n = lx * ly;
         let rows = py.detach(|| {
@@ -172,6 +173,7 @@ fn heisenberg_observables<'py>(
                         heisenberg::topological_index(l, c),
                         heisenberg::mz(c),
                         heisenberg::correlation(l, c, ax, ay),
+                        heisenberg::texture::stripe_order(l, c),
                     ]
                 })
                 .collect()
@@ -188,6 +190,7 @@ fn heisenberg_observables<'py>(
     d.set_item("w", col(1).into_pyarray(py))?;
     d.set_item("mz", col(2).into_pyarray(py))?;
     d.set_item("correlation", col(3).into_pyarray(py))?;
+    d.set_item("stripe_order", col(4).into_pyarray(py))?;
     Ok(d)
 }
 

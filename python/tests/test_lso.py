@@ -109,6 +109,18 @@ def test_heisenberg_observables_on_known_states():
     # A uniform state: exchange −J per bond (2N bonds), DMI zero, W = 0, M_z = 1, C = 1.
     assert np.allclose(o["energy"], -72.0) and np.allclose(o["w"], 0.0)
     assert np.allclose(o["mz"], 1.0) and np.allclose(o["correlation"], 1.0)
+    # No modulation has no stripe order; a spiral along x with 2 periods on 8 sites is all one ±q
+    # pair, and three equal S_z waves (a triple-q texture) share it in thirds.
+    assert np.allclose(o["stripe_order"], 0.0)
+    x = np.arange(8)
+    phase = np.broadcast_to(2 * np.pi * 2 * x / 8, (8, 8))
+    spiral = np.stack([np.sin(phase), np.zeros_like(phase), np.cos(phase)], axis=-1)
+    assert np.isclose(lso.heisenberg_observables(spiral)["stripe_order"][0], 1.0)
+    yy, xx = np.meshgrid(np.arange(12), np.arange(12), indexing="ij")
+    sz = sum(np.cos(2 * np.pi * (a * xx + b * yy) / 12) for a, b in [(2, 0), (0, 2), (2, 2)])
+    sz = 0.3 * sz / np.abs(sz).max()
+    triple = np.stack([np.sqrt(1 - sz**2), np.zeros_like(sz), sz], axis=-1)
+    assert np.isclose(lso.heisenberg_observables(triple)["stripe_order"][0], 1 / 3)
     dens = lso.energy_density(up, j=1.0, d=0.3)
     assert dens.shape == (2, 6, 6) and np.allclose(dens.sum(axis=(1, 2)), o["energy"])
     c = lso.generate_chiral(seed=2, lx=8, ly=8, samples=3, steps=10, sweeps_per_step=2)

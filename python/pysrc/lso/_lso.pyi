@@ -25,7 +25,8 @@ def ising_magnetisation(spins: npt.ArrayLike) -> npt.NDArray[np.float64]:
 def heisenberg_observables(
     spins: npt.ArrayLike, ax: int = 1, ay: int = 0, **model: Any
 ) -> Dict[str, npt.NDArray[np.float64]]:
-    """energy, energy_per_spin, w (topological index), mz and correlation C(ax, ay) of unit-spin
+    """energy, energy_per_spin, w (topological index), mz, correlation C(ax, ay) and stripe_order
+    (share of the S_z structure factor in its strongest ±q pair: 1 for a spiral) of unit-spin
     fields (M, Ly, Lx, 3). `model`: j, d, dmi ("neel" | "bloch"), k, b, boundary."""
 
 def energy_density(spins: npt.ArrayLike, **model: Any) -> npt.NDArray[np.float64]:
