@@ -7,12 +7,9 @@
 //! must have lower nodal peaks than draws from N(0, I): much of the paper's implausibility is
 //! where the prior samples.
 
+use crate::common::json;
 use std::path::Path;
 use std::process::Command;
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
 
 #[test]
 fn the_latent_optimum_of_epsilon_beats_the_data_and_is_plausible_and_prior_samples_are_not() {

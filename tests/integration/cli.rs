@@ -1,19 +1,8 @@
 //! The built `lso` binary, run in temporary directories: outputs, exit codes and messages.
 
+use crate::common::{lso, stderr};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn lso(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lso"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("lso runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Command;
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,29 +1,18 @@
 //! Spin glasses from the command line: `lso groundstate` on good and bad instance files, and
 //! `lso compare` resuming and sharding (3 shards merged equal one unsharded run).
 
+use crate::common::{lso, stderr};
 use lso_physics::glass::instance;
 use lso_physics::npy;
 use lso_physics::Boundary;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn lso(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lso"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("lso runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     let o = lso(
+        d,
         &[
             "groundstate",
             "--size",
@@ -35,7 +24,6 @@ fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
             "--out",
             "gs",
         ],
-        d,
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let gs: serde_json::Value =
@@ -53,7 +41,7 @@ fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
     assert!((model.energy(&s) - e).abs() < 1e-9);
     assert!((gs["energy_per_spin"].as_f64().unwrap() - e / 36.0).abs() < 1e-12);
     // Reading the written instance back gives the same energy.
-    let o = lso(&["groundstate", "--couplings", "gs/couplings.npy", "--out", "again"], d);
+    let o = lso(d, &["groundstate", "--couplings", "gs/couplings.npy", "--out", "again"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let again: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("again/groundstate.json")).unwrap()).unwrap();
@@ -71,21 +59,22 @@ fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
     for (name, bytes, want) in cases {
         std::fs::write(d.join(name), bytes).unwrap();
         let out = format!("out-{name}");
-        let o = lso(&["groundstate", "--couplings", name, "--out", &out], d);
+        let o = lso(d, &["groundstate", "--couplings", name, "--out", &out]);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(1), "{name}: {err}");
         assert!(err.contains(name) && err.contains(want), "{name}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{name}: {err}");
         assert!(!d.join(&out).exists(), "{name}: output written");
     }
-    let o = lso(&["groundstate", "--couplings", "missing.npy", "--out", "x"], d);
+    let o = lso(d, &["groundstate", "--couplings", "missing.npy", "--out", "x"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("missing.npy"));
-    let o = lso(&["groundstate", "--size", "6", "--out", "x"], d);
+    let o = lso(d, &["groundstate", "--size", "6", "--out", "x"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 
     // A torus is not planar: the best of tempering runs, flagged as such.
     let o = lso(
+        d,
         &[
             "groundstate",
             "--size",
@@ -101,7 +90,6 @@ fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
             "--out",
             "torus",
         ],
-        d,
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let t: serde_json::Value =
@@ -113,6 +101,7 @@ fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
     // `generate ising --couplings` samples that instance: its size comes from the file and the
     // dataset carries the same bonds and the exact reference.
     let o = lso(
+        d,
         &[
             "generate",
             "ising",
@@ -131,7 +120,6 @@ fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
             "--out",
             "data",
         ],
-        d,
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(std::fs::read(d.join("data/couplings.npy")).unwrap(), bytes);
@@ -158,21 +146,22 @@ fn compare_resumes_and_three_merged_shards_equal_one_run() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     std::fs::write(d.join("small.toml"), SMALL).unwrap();
-    let o = lso(&["compare", "small.toml", "--out", "one"], d);
+    let o = lso(d, &["compare", "small.toml", "--out", "one"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
     // 3 families × 2 sizes × 2 seeds × 4 direct methods, and 3 × 2 latent jobs at 6×6.
     assert!(stdout.contains("54 cells run, 0 already done"), "{stdout}");
     assert!(d.join("one/report.html").exists() && d.join("one/figures/residual-pm.png").exists());
-    let o = lso(&["compare", "small.toml", "--out", "one"], d);
+    let o = lso(d, &["compare", "small.toml", "--out", "one"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("0 cells run, 54 already done"));
     // A removed cell is the state a killed run leaves: only it is redone.
     let cells: Vec<_> = std::fs::read_dir(d.join("one/cells")).unwrap().collect();
     std::fs::remove_file(cells[0].as_ref().unwrap().path()).unwrap();
-    let o = lso(&["compare", "small.toml", "--out", "one"], d);
+    let o = lso(d, &["compare", "small.toml", "--out", "one"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("1 cells run, 53 already done"));
     for i in 0..3 {
         let o = lso(
+            d,
             &[
                 "compare",
                 "small.toml",
@@ -181,11 +170,10 @@ fn compare_resumes_and_three_merged_shards_equal_one_run() {
                 "--shard",
                 &format!("{i}/3"),
             ],
-            d,
         );
         assert!(o.status.success(), "{}", stderr(&o));
     }
-    let o = lso(&["compare", "merge", "s0", "s1", "s2", "--out", "merged"], d);
+    let o = lso(d, &["compare", "merge", "s0", "s1", "s2", "--out", "merged"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(summary(&d.join("merged")), summary(&d.join("one")));
     // The exact ground state bounds every method, and the ferromagnet's is −2L(L−1).
@@ -249,6 +237,6 @@ fn compare_resumes_and_three_merged_shards_equal_one_run() {
         }
     }
     assert!(row("prior", 50, "pm")["residual_per_spin"].is_f64());
-    let o = lso(&["compare", "small.toml", "--out", "x", "--shard", "3/3"], d);
+    let o = lso(d, &["compare", "small.toml", "--out", "x", "--shard", "3/3"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }

@@ -2,6 +2,8 @@
 //! link-time optimises every test binary as a whole program with burn, so each file here as its
 //! own binary cost CI a minute or more of linking.
 
+mod common;
+
 mod bad_inputs;
 mod chiral_claims;
 mod cli;

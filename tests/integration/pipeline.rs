@@ -1,20 +1,9 @@
 //! The one pipeline on every problem: every explorer on every objective in one results schema,
 //! explorer settings refused before any work, and the data's own Hamiltonian as the judge.
 
+use crate::common::{json, lso, stderr};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn lso(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lso"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("lso runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Command;
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
@@ -23,10 +12,6 @@ fn fixture(name: &str) -> String {
 /// A fixture with `lines` added at the top of its `[optimise]` table.
 fn with_optimise(name: &str, lines: &str) -> String {
     fixture(name).replacen("[optimise]\n", &format!("[optimise]\n{lines}\n"), 1)
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 const ALL: &str = r#"methods = ["adam", "cmaes", "random", "genetic", "stochastic", "bo"]"#;
