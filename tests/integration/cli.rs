@@ -1,6 +1,6 @@
 //! The built `lso` binary, run in temporary directories: outputs, exit codes and messages.
 
-use crate::common::{lso, stderr};
+use crate::common::{json, lso, stderr};
 use std::path::Path;
 use std::process::Command;
 
@@ -41,8 +41,7 @@ fn generate_biased_writes_numpy_arrays_and_refuses_to_overwrite() {
     assert_eq!(spins.data.dtype(), "|i1");
     let energy = lso_physics::npy::decode(&std::fs::read(t.path().join("d/energy.npy")).unwrap()).unwrap();
     assert_eq!((energy.shape.clone(), energy.data.dtype()), (vec![30], "<f8"));
-    let meta: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(t.path().join("d/meta.json")).unwrap()).unwrap();
+    let meta = json(&t.path().join("d/meta.json"));
     assert_eq!(meta["provenance"]["seed"], 4);
     assert_eq!(meta["model"]["ground_state_energy"], -288.0);
 
@@ -245,8 +244,7 @@ fn usage_errors_exit_2() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let meta: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(t.path().join("afm/meta.json")).unwrap()).unwrap();
+    let meta = json(&t.path().join("afm/meta.json"));
     assert_eq!(meta["model"]["j"], -1.0);
 }
 
@@ -378,9 +376,7 @@ fn run_reuses_unchanged_stages_and_is_reproducible() {
         "optimise/traces.json",
         "results.json",
     ] {
-        let read = |run: &str| {
-            without_timings(serde_json::from_slice(&std::fs::read(t.path().join(run).join(f)).unwrap()).unwrap())
-        };
+        let read = |run: &str| without_timings(json(&t.path().join(run).join(f)));
         assert_eq!(read("r1"), read("r2"), "{f}");
     }
     // A stage made by another lso version is not silently reused.
@@ -451,8 +447,7 @@ fn inverse_recovers_the_temperature_of_the_example_image() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let c: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(t.path().join("fit/couplings.json")).unwrap()).unwrap();
+    let c = json(&t.path().join("fit/couplings.json"));
     let j = c["J"].as_f64().unwrap();
     assert!((j - 1.0 / 2.6).abs() < 0.05 / 2.6, "J = {j}, expected 1/2.6");
     assert!(c["h"].as_f64().unwrap().abs() < 0.02);
@@ -547,7 +542,7 @@ fn inverse_bad_inputs() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("diverged at step"), "{}", stderr(&o));
-    let c: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("f/couplings.json")).unwrap()).unwrap();
+    let c = json(&d.join("f/couplings.json"));
     assert!(c["status"].as_str().unwrap().starts_with("diverged") && c["J"].as_f64().unwrap().is_finite());
 }
 
@@ -596,7 +591,7 @@ fn stages_run_alone_and_refuse_mismatched_inputs() {
     ]);
     let o = optimise("data", "opt", &[]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("opt/results.json")).unwrap()).unwrap();
+    let r = json(&d.join("opt/results.json"));
     assert_eq!(r["schema"], 2);
     assert_eq!(r["outcomes"].as_array().unwrap().len(), 3 * 3, "3 methods × 3 restarts");
 
@@ -670,8 +665,7 @@ fn shapes_run_minimises_and_maximises_the_isoperimetric_ratio() {
     .unwrap();
     let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", "r"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let r: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(t.path().join("r/results.json")).unwrap()).unwrap();
+    let r = json(&t.path().join("r/results.json"));
     let training = r["controls"]
         .as_array()
         .unwrap()
@@ -828,8 +822,7 @@ fn chiral_run_explores_the_latent_space_with_three_explorers() {
     .unwrap();
     let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", "r"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let r: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(t.path().join("r/results.json")).unwrap()).unwrap();
+    let r = json(&t.path().join("r/results.json"));
     let outcomes = r["outcomes"].as_array().unwrap();
     assert_eq!(outcomes.len(), 2 * 3, "2 objectives × 3 explorers × 1 restart");
     let traces: Vec<serde_json::Value> =
@@ -976,7 +969,7 @@ fn relax_lowers_the_energy_and_answers_in_the_input_format() {
     let after = lso_physics::npy::decode(&std::fs::read(d.join("rx/energy.npy")).unwrap()).unwrap();
     let spins = lso_physics::npy::decode(&std::fs::read(d.join("rx/spins.npy")).unwrap()).unwrap();
     assert_eq!(spins.shape, vec![2, 16, 16, 3]);
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("rx/relax.json")).unwrap()).unwrap();
+    let report = json(&d.join("rx/relax.json"));
     for k in 0..2 {
         assert!(after.data.get_f64(k) < before.data.get_f64(k), "configuration {k}");
         assert_eq!(report[k]["stop"], "converged");
@@ -984,15 +977,15 @@ fn relax_lowers_the_energy_and_answers_in_the_input_format() {
         let e = report[k]["energy_after"].as_f64().unwrap();
         assert_eq!(e, after.data.get_f64(k));
     }
-    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("rx/meta.json")).unwrap()).unwrap();
+    let meta = json(&d.join("rx/meta.json"));
     assert_eq!(meta["config"]["model"]["dmi"], "neel");
     assert_eq!(meta["config"]["settings"]["method"], "lbfgs");
     // The other minimiser, by name; each relaxation lowers the energy and ends converged.
     let o = lso(d, &["relax", "ch/spins.npy", "--method", "vp", "--out", "vp"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("vp/meta.json")).unwrap()).unwrap();
+    let meta = json(&d.join("vp/meta.json"));
     assert_eq!(meta["config"]["settings"]["method"], "velocity-projection");
-    let vp: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("vp/relax.json")).unwrap()).unwrap();
+    let vp = json(&d.join("vp/relax.json"));
     for k in 0..2 {
         assert_eq!(vp[k]["stop"], "converged");
         assert!(vp[k]["energy_after"].as_f64().unwrap() < before.data.get_f64(k));
@@ -1007,7 +1000,7 @@ fn relax_lowers_the_energy_and_answers_in_the_input_format() {
     );
     let o = lso(d, &["relax", "o/config_00001.ovf", "--out", "again"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let again: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("again/relax.json")).unwrap()).unwrap();
+    let again = json(&d.join("again/relax.json"));
     assert_eq!(again[0]["steps"], 0, "{again}");
     assert!(d.join("again/config_00000.ovf").exists());
     // Bad settings are usage errors naming the flag; an existing output is kept.

@@ -1,7 +1,7 @@
 //! Spin glasses from the command line: `lso groundstate` on good and bad instance files, and
 //! `lso compare` resuming and sharding (3 shards merged equal one unsharded run).
 
-use crate::common::{lso, stderr};
+use crate::common::{json, lso, stderr};
 use lso_physics::glass::instance;
 use lso_physics::npy;
 use lso_physics::Boundary;
@@ -26,8 +26,7 @@ fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let gs: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("gs/groundstate.json")).unwrap()).unwrap();
+    let gs = json(&d.join("gs/groundstate.json"));
     assert_eq!(gs["exact"], true);
     let bytes = std::fs::read(d.join("gs/couplings.npy")).unwrap();
     let model = instance::decode(&bytes, Boundary::Open).unwrap();
@@ -43,8 +42,7 @@ fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
     // Reading the written instance back gives the same energy.
     let o = lso(d, &["groundstate", "--couplings", "gs/couplings.npy", "--out", "again"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let again: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("again/groundstate.json")).unwrap()).unwrap();
+    let again = json(&d.join("again/groundstate.json"));
     assert_eq!(again["energy"], gs["energy"]);
 
     let mut js = instance::bond_array(&model);
@@ -92,8 +90,7 @@ fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    let t: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("torus/groundstate.json")).unwrap()).unwrap();
+    let t = json(&d.join("torus/groundstate.json"));
     assert_eq!(t["exact"], false);
     assert_eq!(t["runs"], 3);
     assert!((1..=3).contains(&t["runs_agreeing"].as_u64().unwrap()), "{t}");
@@ -123,16 +120,14 @@ fn groundstate_writes_an_exact_state_and_refuses_bad_instances() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(std::fs::read(d.join("data/couplings.npy")).unwrap(), bytes);
-    let meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("data/meta.json")).unwrap()).unwrap();
+    let meta = json(&d.join("data/meta.json"));
     assert_eq!(meta["model"]["ground_state_energy"], gs["energy"]);
 }
 
 const SMALL: &str = include_str!("../fixtures/small-compare.toml");
 
 fn summary(dir: &Path) -> serde_json::Value {
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("compare.json")).unwrap()).unwrap();
+    let v = json(&dir.join("compare.json"));
     let mut s = v["summary"].clone();
     // Wall times differ between runs; everything else must not.
     for r in s["rows"].as_array_mut().unwrap() {
@@ -177,8 +172,7 @@ fn compare_resumes_and_three_merged_shards_equal_one_run() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(summary(&d.join("merged")), summary(&d.join("one")));
     // The exact ground state bounds every method, and the ferromagnet's is −2L(L−1).
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("one/compare.json")).unwrap()).unwrap();
+    let v = json(&d.join("one/compare.json"));
     assert_eq!(
         v["ground_states"]["ferro-6-0"]["energy"], -72.0,
         "seed 000's ferromagnet is periodic"
