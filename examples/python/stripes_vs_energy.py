@@ -42,13 +42,10 @@ for steps in (20, 200, 100_000):
     judged["relaxed" if steps == 100_000 else f"{steps} L-BFGS steps"] = lso.heisenberg_observables(relaxed, **model)
 
 # With J and D alone on a torus the ground state is the lowest commensurate spin spiral
-# (stripe order 1); its energy is closed-form (lso_physics::heisenberg::spiral_energy).
+# (stripe order 1), closed-form.
 spiral = None
 if model["k"] == 0 and model["b"] == 0 and model["boundary"] == "periodic":
-    qx = 2 * np.pi * np.arange(meta["lx"])[None, :] / meta["lx"]
-    qy = 2 * np.pi * np.arange(meta["ly"])[:, None] / meta["ly"]
-    e = -model["j"] * (np.cos(qx) + np.cos(qy)) - abs(model["d"]) * np.hypot(np.sin(qx), np.sin(qy))
-    spiral = float(e.min())
+    spiral = lso.spiral(meta["lx"], meta["ly"], **model)["energy_per_spin"]
 
 print(f"{draws} decoded draws from the encoded prior of {run}")
 if spiral is not None:

@@ -194,6 +194,38 @@ fn heisenberg_observables<'py>(
     Ok(d)
 }
 
+/// The lowest harmonic spin spiral that closes on an `lx × ly` lattice, over every commensurate
+/// wavevector (diagonal ones included), or the lowest along `axis` (0: q along x, 1: along y);
+/// keyword arguments are the model's. With J and D alone on a torus it is the ground state
+/// (Luttinger–Tisza), the reference against which labyrinths and optima are judged. Returns a
+/// dict: `spins` `(1, Ly, Lx, 3)`, `energy_per_spin` (of the model given, K and B included) and
+/// `wavevector`, the integers `(n, m)` of `q = 2π(n/lx, m/ly)`.
+#[pyfunction]
+#[pyo3(signature = (lx, ly, axis=None, **model))]
+fn spiral<'py>(
+    py: Python<'py>,
+    lx: usize,
+    ly: usize,
+    axis: Option<usize>,
+    model: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    if axis.is_some_and(|a| a > 1) {
+        return Err(PyValueError::new_err(format!(
+            "axis must be 0, 1 or None, got {}",
+            axis.unwrap_or(0)
+        )));
+    }
+    let model = unit_model(py, model, lx, ly)?;
+    let (n, _) = heisenberg::commensurate_spiral_wavevector(model.j, model.d, lx, ly, axis);
+    let s = heisenberg::texture::harmonic_spiral(&model, n);
+    let d = PyDict::new(py);
+    d.set_item("energy_per_spin", model.energy(&s) / (lx * ly) as f64)?;
+    d.set_item("wavevector", (n[0], n[1]))?;
+    let flat: Vec<f64> = s.iter().flatten().copied().collect();
+    d.set_item("spins", arrays::shaped(py, flat, &[1, ly, lx, 3])?)?;
+    Ok(d)
+}
+
 /// Local energy density `(M, Ly, Lx)` of unit-spin fields (the site's share of every bond, plus
 /// its anisotropy and Zeeman terms; the map sums to the energy).
 #[pyfunction]
@@ -575,6 +607,7 @@ fn _lso(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ising_magnetisation, m)?)?;
     m.add_function(wrap_pyfunction!(heisenberg_observables, m)?)?;
     m.add_function(wrap_pyfunction!(energy_density, m)?)?;
+    m.add_function(wrap_pyfunction!(spiral, m)?)?;
     m.add_function(wrap_pyfunction!(shape_metrics, m)?)?;
     m.add_function(wrap_pyfunction!(generate_ising, m)?)?;
     m.add_function(wrap_pyfunction!(generate_chiral, m)?)?;

@@ -136,6 +136,27 @@ def test_heisenberg_observables_on_known_states():
         lso.relax(c["spins"], method="newton")
 
 
+def test_spiral_is_the_closed_form_ground_state():
+    # 64², D = 0.3: the lowest commensurate spiral is the diagonal q = 2π(2, 2)/64 at ε = −2.0443;
+    # along an axis the best is q = 2π(3, 0)/64 at −2.0440 (README, "Seed 001 at 64²").
+    g = lso.spiral(64, 64, j=1.0, d=0.3)
+    assert g["spins"].shape == (1, 64, 64, 3) and g["wavevector"] == (2, 2)
+    q = 2 * np.pi * 2 / 64
+    closed = -(2 * np.cos(q)) - 0.3 * np.hypot(np.sin(q), np.sin(q))
+    assert np.isclose(g["energy_per_spin"], closed) and round(g["energy_per_spin"], 4) == -2.0443
+    o = lso.heisenberg_observables(g["spins"], j=1.0, d=0.3)
+    assert np.isclose(o["energy_per_spin"][0], g["energy_per_spin"])
+    assert np.isclose(o["stripe_order"][0], 1.0)
+    assert np.allclose(np.linalg.norm(g["spins"], axis=-1), 1.0)
+    x = lso.spiral(64, 64, axis=0, j=1.0, d=0.3)
+    assert x["wavevector"] == (3, 0) and g["energy_per_spin"] < x["energy_per_spin"] < -2.0439
+    # A ground state stays put under relaxation.
+    r = lso.relax(g["spins"], j=1.0, d=0.3)
+    assert abs(r["energy_after"][0] - r["energy_before"][0]) < 1e-9 * 4096
+    with pytest.raises(ValueError, match="axis must be 0, 1 or None"):
+        lso.spiral(8, 8, axis=2)
+
+
 def test_shape_metrics_of_a_square_and_a_bow_tie():
     square = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=float)
     bow = np.array([[0, 0], [1, 1], [1, 0], [0, 1]], dtype=float)

@@ -33,6 +33,7 @@ from ._lso import (  # noqa: F401
     relax,
     search_spins,
     shape_metrics,
+    spiral,
 )
 from . import _lso
 
@@ -53,6 +54,7 @@ __all__ = [
     "run",
     "search_spins",
     "shape_metrics",
+    "spiral",
 ]
 
 

@@ -32,6 +32,12 @@ def heisenberg_observables(
 def energy_density(spins: npt.ArrayLike, **model: Any) -> npt.NDArray[np.float64]:
     """Local energy density (M, Ly, Lx) of unit-spin fields; each map sums to the energy."""
 
+def spiral(lx: int, ly: int, axis: Optional[int] = None, **model: Any) -> Dict[str, Any]:
+    """The lowest harmonic spin spiral that closes on an lx × ly lattice (over every commensurate
+    wavevector, or along `axis`: 0 for q along x, 1 along y): the ground state for J and D alone
+    on a torus. Returns spins (1, Ly, Lx, 3), energy_per_spin and wavevector (n, m), where
+    q = 2π(n/lx, m/ly). `model`: j, d, dmi, k, b, boundary."""
+
 def shape_metrics(shapes: npt.ArrayLike) -> Dict[str, npt.NDArray[np.float64]]:
     """isoperimetric, perimeter_to_area, crossings and valid of polygons (M, N, 2)."""
 
