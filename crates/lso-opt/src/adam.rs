@@ -73,6 +73,16 @@ impl Adam {
     pub fn points(&self) -> &[Vec<f64>] {
         &self.points
     }
+
+    /// Keeps only the starts at `indices`, in that order, each with its moments and best value;
+    /// the step count, and with it the bias correction, carries on.
+    pub fn keep(&mut self, indices: &[usize]) {
+        let pick = |v: &[Vec<f64>]| indices.iter().map(|&k| v[k].clone()).collect::<Vec<_>>();
+        self.points = pick(&self.points);
+        self.m = pick(&self.m);
+        self.v = pick(&self.v);
+        self.best_per_start = indices.iter().map(|&k| self.best_per_start[k].clone()).collect();
+    }
 }
 
 impl Optimiser for Adam {

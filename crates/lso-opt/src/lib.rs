@@ -11,6 +11,7 @@
 //! - [`Frame`]: which Gaussian over z an explorer's N(0, I) stands for (the VAE's prior, or one
 //!   fitted to the encoded training codes).
 //! - [`Polished`]: any explorer for part of a budget, then Adam from its best point.
+//! - [`Multistart`]: many Adam descents from screened draws, raced by successive halving.
 //! - [`testfn`]: functions with known minima for the tests.
 //!
 //! ```
@@ -33,6 +34,7 @@ pub mod frame;
 pub mod genetic;
 pub mod gp;
 pub mod linalg;
+pub mod multistart;
 pub mod polish;
 pub mod random;
 pub mod stochastic;
@@ -44,6 +46,7 @@ pub use cmaes::{CmaEs, CmaEsConfig};
 pub use constrained::{Constrained, Constraint};
 pub use frame::{Frame, Framed};
 pub use genetic::{Genetic, GeneticConfig};
+pub use multistart::{Multistart, MultistartConfig};
 pub use polish::{PolishConfig, Polished};
 pub use random::RandomSearch;
 pub use stochastic::{Stochastic, StochasticConfig};

@@ -4,7 +4,7 @@
 use crate::error::Checker;
 use crate::retrain::RetrainConfig;
 use lso_opt::{Adam, AdamConfig, CmaEs, CmaEsConfig, Genetic, GeneticConfig, OptError, Optimiser, RandomSearch};
-use lso_opt::{BoConfig, LatentBo, PolishConfig, Polished, Stochastic, StochasticConfig};
+use lso_opt::{BoConfig, LatentBo, Multistart, MultistartConfig, PolishConfig, Polished, Stochastic, StochasticConfig};
 use serde::{Deserialize, Serialize};
 
 /// The explorers, by their config names.
@@ -23,16 +23,19 @@ pub enum MethodName {
     Stochastic,
     /// Bayesian optimisation with a trust region (TuRBO as LOL-BO runs it): a GP on z.
     Bo,
+    /// Adam descents from the best of a screen of draws, raced by successive halving.
+    Multistart,
 }
 
 impl MethodName {
-    pub const ALL: [MethodName; 6] = [
+    pub const ALL: [MethodName; 7] = [
         MethodName::Adam,
         MethodName::Cmaes,
         MethodName::Random,
         MethodName::Genetic,
         MethodName::Stochastic,
         MethodName::Bo,
+        MethodName::Multistart,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -42,11 +45,12 @@ impl MethodName {
             MethodName::Genetic => "genetic",
             MethodName::Stochastic => "stochastic",
             MethodName::Bo => "bo",
+            MethodName::Multistart => "multistart",
         }
     }
     /// Whether the explorer needs gradients of the objective.
     pub fn needs_gradient(self) -> bool {
-        matches!(self, MethodName::Adam | MethodName::Stochastic)
+        matches!(self, MethodName::Adam | MethodName::Stochastic | MethodName::Multistart)
     }
 }
 
@@ -127,6 +131,9 @@ pub struct SearchConfig {
     pub genetic: GeneticConfig,
     pub stochastic: StochasticConfig,
     pub bo: BoConfig,
+    /// Left out of the serialised default like `prior`.
+    #[serde(skip_serializing_if = "is_default_multistart")]
+    pub multistart: MultistartConfig,
     /// Weighted-retraining loops (none unless `methods` lists some).
     pub retrain: RetrainConfig,
 }
@@ -160,14 +167,19 @@ impl Default for SearchConfig {
                 ..Default::default()
             },
             bo: BoConfig::default(),
+            multistart: MultistartConfig::default(),
             retrain: RetrainConfig::default(),
         }
     }
 }
 
+fn is_default_multistart(c: &MultistartConfig) -> bool {
+    *c == MultistartConfig::default()
+}
+
 impl SearchConfig {
     /// The keys of `[optimise]` that belong here.
-    pub const KEYS: [&'static str; 14] = [
+    pub const KEYS: [&'static str; 15] = [
         "methods",
         "restarts",
         "budget",
@@ -181,6 +193,7 @@ impl SearchConfig {
         "genetic",
         "stochastic",
         "bo",
+        "multistart",
         "retrain",
     ];
 
@@ -188,7 +201,7 @@ impl SearchConfig {
     /// refused here, before any work.
     pub fn check(&self, c: &mut Checker) {
         c.require(!self.methods.is_empty(), "optimise.methods", || {
-            "needs at least one of adam, cmaes, random, genetic, stochastic, bo".into()
+            "needs at least one of adam, cmaes, random, genetic, stochastic, bo, multistart".into()
         });
         let mut seen = std::collections::HashSet::new();
         for m in &self.methods {
@@ -233,7 +246,13 @@ impl SearchConfig {
         // Every explorer's settings, listed or not: a config that names one later must not
         // have carried a broken setting unnoticed.
         for m in MethodName::ALL {
-            if let Err(e) = build(m, self, vec![0.0; 2], 0) {
+            // Multistart plans its rounds for the budget; unlisted, only its own settings count.
+            let built = if m == MethodName::Multistart && !self.methods.contains(&m) {
+                self.multistart.check()
+            } else {
+                build(m, self, vec![0.0; 2], 0).map(drop)
+            };
+            if let Err(e) = built {
                 c.require(false, &format!("optimise.{}", m.name()), || format!("is invalid: {e}"));
             }
         }
@@ -276,6 +295,13 @@ pub fn build(
         MethodName::Genetic => Box::new(Genetic::new(&cfg.genetic, d, seed)?),
         MethodName::Stochastic => Box::new(Stochastic::new(&cfg.stochastic, start, seed)?),
         MethodName::Bo => Box::new(LatentBo::new(d, cfg.bo.clone(), seed)?),
+        // Its schedule is planned for the evaluations the polish leaves it.
+        MethodName::Multistart => Box::new(Multistart::new(
+            &cfg.multistart,
+            d,
+            cfg.budget.saturating_sub(cfg.polish.evaluations),
+            seed,
+        )?),
     })
 }
 
@@ -293,7 +319,10 @@ mod tests {
         for m in MethodName::ALL {
             let mut f = Sphere { shift: vec![0.5, -0.3] };
             let mut opt = build(m, &cfg, vec![1.5, 1.5], 3).unwrap();
-            assert_eq!(opt.needs_gradient(), m.needs_gradient(), "{}", m.name());
+            // Multistart screens its draws by value before it descends.
+            if m != MethodName::Multistart {
+                assert_eq!(opt.needs_gradient(), m.needs_gradient(), "{}", m.name());
+            }
             let start = 1.0f64.powi(2) + 1.8f64.powi(2);
             // BO spends a GP fit per batch to need far fewer evaluations.
             let budget = if m == MethodName::Bo { 80 } else { cfg.budget };

@@ -174,4 +174,25 @@ mod tests {
             .to_string()
             .starts_with("x.toml: optimise.stochastic is invalid"));
     }
+
+    #[test]
+    fn multistart_needs_a_budget_for_its_rounds_only_when_listed() {
+        let check = |methods: Vec<MethodName>| {
+            let cfg = SearchConfig {
+                methods,
+                budget: 200,
+                ..Default::default()
+            };
+            let mut c = Checker::new("x.toml");
+            cfg.check(&mut c);
+            c.finish().map_err(|e| e.to_string())
+        };
+        assert!(check(vec![MethodName::Adam]).is_ok());
+        let e = check(vec![MethodName::Adam, MethodName::Multistart]).unwrap_err();
+        assert!(
+            e.starts_with("x.toml: optimise.multistart is invalid: ")
+                && e.contains("screen (2000) leaves 0 of the budget (200)"),
+            "{e}"
+        );
+    }
 }
