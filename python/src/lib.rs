@@ -209,11 +209,8 @@ fn spiral<'py>(
     axis: Option<usize>,
     model: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    if axis.is_some_and(|a| a > 1) {
-        return Err(PyValueError::new_err(format!(
-            "axis must be 0, 1 or None, got {}",
-            axis.unwrap_or(0)
-        )));
+    if let Some(a) = axis.filter(|&a| a > 1) {
+        return Err(PyValueError::new_err(format!("axis must be 0, 1 or None, got {a}")));
     }
     let model = unit_model(py, model, lx, ly)?;
     let (n, _) = heisenberg::commensurate_spiral_wavevector(model.j, model.d, lx, ly, axis);

@@ -33,6 +33,10 @@ impl Default for MultistartConfig {
 }
 
 impl MultistartConfig {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
     /// The settings that do not depend on the budget.
     pub fn check(&self) -> Result<(), OptError> {
         crate::first_problem(vec![
@@ -141,7 +145,7 @@ impl Optimiser for Multistart {
     }
     fn ask(&mut self) -> Vec<Vec<f64>> {
         if matches!(self.phase, Phase::Screen { .. }) {
-            let n = SCREEN_BATCH.min(self.cfg.screen - self.asked.min(self.cfg.screen));
+            let n = self.cfg.screen.saturating_sub(self.asked).min(SCREEN_BATCH);
             if n > 0 {
                 self.asked += n;
                 return (0..n).map(|_| self.draw()).collect();

@@ -132,7 +132,7 @@ pub struct SearchConfig {
     pub stochastic: StochasticConfig,
     pub bo: BoConfig,
     /// Left out of the serialised default like `prior`.
-    #[serde(skip_serializing_if = "is_default_multistart")]
+    #[serde(skip_serializing_if = "MultistartConfig::is_default")]
     pub multistart: MultistartConfig,
     /// Weighted-retraining loops (none unless `methods` lists some).
     pub retrain: RetrainConfig,
@@ -171,10 +171,6 @@ impl Default for SearchConfig {
             retrain: RetrainConfig::default(),
         }
     }
-}
-
-fn is_default_multistart(c: &MultistartConfig) -> bool {
-    *c == MultistartConfig::default()
 }
 
 impl SearchConfig {
