@@ -197,6 +197,8 @@ fn compare_resumes_and_three_merged_shards_equal_one_run() {
         "cmaes/energy",
         "genetic/energy+data",
         "stochastic/surrogate+data",
+        "multistart/surrogate",
+        "multistart/surrogate+data",
         "prior",
         "prior+data",
         "training-data",
@@ -207,10 +209,9 @@ fn compare_resumes_and_three_merged_shards_equal_one_run() {
     ] {
         assert!(methods.contains(m), "{m} missing from {methods:?}");
     }
-    assert!(
-        !methods.contains("adam/energy"),
-        "the true energy has no gradient for adam"
-    );
+    for m in ["adam/energy", "multistart/energy"] {
+        assert!(!methods.contains(m), "the true energy has no gradient for {m}");
+    }
     // Paying for the data can only delay a method: 32 samples × 20 sweeps exceed the budget of
     // 50, so no +data method has a result there, while prior draws (30 evaluations) do; and
     // wherever a +data method has a result, its own-cost twin is at least as good.

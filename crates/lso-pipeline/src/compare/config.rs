@@ -2,6 +2,7 @@
 
 use crate::config::Checker;
 use crate::error::Result;
+use crate::explorer::MethodName;
 use lso_physics::glass::baselines::{AnnealSettings, TemperingSettings};
 use lso_physics::Boundary;
 use serde::{Deserialize, Serialize};
@@ -108,6 +109,15 @@ impl CompareConfig {
         if let Err(e) = cfg.latent.bo.check() {
             c.require(false, "latent.bo", || format!("is invalid: {e}"));
         }
+        // Its rounds are planned for the budget, which matters only where it runs.
+        let race = if cfg.latent.explorers.contains(&MethodName::Multistart) {
+            lso_opt::Multistart::new(&cfg.latent.multistart, 2, cfg.latent.budget, 0).map(drop)
+        } else {
+            cfg.latent.multistart.check()
+        };
+        if let Err(e) = race {
+            c.require(false, "latent.multistart", || format!("is invalid: {e}"));
+        }
         for &l in &cfg.sizes {
             c.require((2..=512).contains(&l), "sizes", || {
                 format!("must be between 2 and 512, got {l}")
@@ -159,5 +169,40 @@ mod tests {
         let err = CompareConfig::parse("seed = 1\nseeds = \"x\"", "x.toml").unwrap_err();
         assert!(err.is_usage(), "{err}");
         assert!(err.to_string().starts_with("x.toml: line 2, key seeds: "), "{err}");
+    }
+
+    #[test]
+    fn multistart_must_fit_the_latent_budget_only_where_it_runs() {
+        let race = "[latent.multistart]\nscreen = 400\n";
+        let unlisted = format!("[latent]\nbudget = 400\n{race}");
+        assert!(CompareConfig::parse(&unlisted, "x.toml").is_ok());
+        let listed = format!("[latent]\nbudget = 400\nexplorers = [\"adam\", \"multistart\"]\n{race}");
+        let err = CompareConfig::parse(&listed, "x.toml").unwrap_err().to_string();
+        // The starts left out are the compare's 8 (4 rounds), not [optimise.multistart]'s 64.
+        assert!(err.starts_with("x.toml: latent.multistart is invalid: "), "{err}");
+        assert!(err.contains("screen (400) leaves 0 of the budget (400) for the descents, fewer than one step per start and round (8 starts, 4 rounds)"), "{err}");
+        let cfg = CompareConfig::parse("[latent.multistart]\nscreen = 50\n", "x.toml").unwrap();
+        assert_eq!(
+            (cfg.latent.multistart.starts, cfg.latent.multistart.learning_rate),
+            (8, 0.05)
+        );
+        let err = CompareConfig::parse("[latent.multistart]\nstarts = 0\n", "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("x.toml: latent.multistart is invalid: ")
+                && err.ends_with("starts must be at least 1, got 0"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_default_race_stays_out_of_the_config_hash() {
+        let mut cfg = CompareConfig::default();
+        let default = crate::config::hash_of(&cfg);
+        assert!(!serde_json::to_string(&cfg).unwrap().contains("multistart"));
+        cfg.latent.multistart.starts = 4;
+        assert!(serde_json::to_string(&cfg).unwrap().contains("multistart"));
+        assert_ne!(crate::config::hash_of(&cfg), default);
     }
 }

@@ -15,6 +15,7 @@ use crate::explorer::MethodName;
 use crate::problem::Problem;
 use crate::problems::ising::{IsingProblem, IsingRunConfig, ObjectiveKind, Source};
 use crate::retrain::{run_loop, LoopSpec, RetrainConfig};
+use lso_opt::MultistartConfig;
 use lso_physics::rng::{mix, tag};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -40,6 +41,46 @@ pub struct LatentSettings {
     pub retrain: RetrainConfig,
     /// Latent BO's settings, wherever it runs (as an explorer or in a loop).
     pub bo: lso_opt::BoConfig,
+    /// The multistart explorer's race, sized for `budget` (it runs when `explorers` lists it).
+    /// Left out of the config's hash while default, so earlier compares still resume.
+    #[serde(
+        skip_serializing_if = "is_compare_multistart",
+        deserialize_with = "over_compare_multistart"
+    )]
+    pub multistart: MultistartConfig,
+}
+
+/// A race inside the default budget of 400: 100 draws screened, then 8, 4, 2 and 1 descents of
+/// 75 evaluations a round, at the Ising pipeline's Adam step.
+pub fn compare_multistart() -> MultistartConfig {
+    MultistartConfig {
+        screen: 100,
+        starts: 8,
+        learning_rate: 0.05,
+    }
+}
+
+fn is_compare_multistart(m: &MultistartConfig) -> bool {
+    *m == compare_multistart()
+}
+
+/// A partial `[latent.multistart]` table: what it leaves out keeps the compare's race, not the
+/// chiral-sized defaults of `[optimise.multistart]`.
+fn over_compare_multistart<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<MultistartConfig, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Given {
+        screen: Option<usize>,
+        starts: Option<usize>,
+        learning_rate: Option<f64>,
+    }
+    let g = Given::deserialize(d)?;
+    let base = compare_multistart();
+    Ok(MultistartConfig {
+        screen: g.screen.unwrap_or(base.screen),
+        starts: g.starts.unwrap_or(base.starts),
+        learning_rate: g.learning_rate.unwrap_or(base.learning_rate),
+    })
 }
 
 impl Default for LatentSettings {
@@ -68,6 +109,7 @@ impl Default for LatentSettings {
             vae_epochs: 40,
             retrain: RetrainConfig::default(),
             bo: lso_opt::BoConfig::default(),
+            multistart: compare_multistart(),
         }
     }
 }
@@ -113,6 +155,7 @@ fn run_config(inst: &Instance, couplings: &Path, seed: u64, s: &LatentSettings) 
     c.optimise.search.prior_samples = s.prior.max(1);
     c.optimise.search.retrain = s.retrain.clone();
     c.optimise.search.bo = s.bo.clone();
+    c.optimise.search.multistart = s.multistart.clone();
     c
 }
 
