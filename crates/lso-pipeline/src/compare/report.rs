@@ -5,26 +5,37 @@
 use super::stats::bootstrap_mean;
 use super::Collected;
 use crate::error::Result;
-use crate::plot::charts::{error_lines_logx, Band};
+use crate::plot::charts::{error_lines_logx, Band, Stroke};
 use crate::report::{method_colour, Page};
-use plotters::style::RGBColor;
+use plotters::style::{RGBColor, BLACK};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Colours of the latent methods (direct ones keep the report's method colours).
-const PALETTE: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(0, 0, 128),
-    RGBColor(128, 0, 0),
-    RGBColor(0, 128, 128),
-];
+/// A method's line in the figures. Direct methods and latent explorers keep the run reports'
+/// colours (latent random search in dark slate, apart from random spins); the stroke is the
+/// objective or the loop variant: solid on the true energy, dashed on the surrogate, bold for a
+/// retraining loop and dotted for the same loop never retrained. `+data` twins look the same:
+/// they are drawn in a figure of their own.
+fn line_of(method: &str) -> (RGBColor, Stroke) {
+    let m = method.strip_suffix("+data").unwrap_or(method);
+    let Some((explorer, how)) = m.split_once('/') else {
+        let colour = if m == "training-data" { BLACK } else { method_colour(m) };
+        return (colour, Stroke::Solid);
+    };
+    let colour = if explorer == "random" {
+        RGBColor(47, 79, 79)
+    } else {
+        method_colour(explorer)
+    };
+    let stroke = match how {
+        "surrogate" => Stroke::Dashed,
+        "retrain" => Stroke::Bold,
+        "fixed" => Stroke::Dotted,
+        _ => Stroke::Solid,
+    };
+    (colour, stroke)
+}
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Row {
@@ -209,24 +220,23 @@ Budgets count true energy evaluations: one sweep of one configuration, or one ra
          -> Result<()> {
             let bands: Vec<Band> = list
                 .iter()
-                .enumerate()
-                .map(|(k, m)| Band {
-                    name: m.as_str(),
-                    points: s
-                        .rows
-                        .iter()
-                        .filter(|r| &r.family == family && r.size == size && &r.method == *m)
-                        .map(|r| {
-                            let (a, b, c) = value(r);
-                            (r.budget as f64, a, b, c)
-                        })
-                        .filter(|p| p.1.is_finite())
-                        .collect(),
-                    colour: if direct(m) {
-                        method_colour(m)
-                    } else {
-                        PALETTE[k % PALETTE.len()]
-                    },
+                .map(|m| {
+                    let (colour, stroke) = line_of(m);
+                    Band {
+                        name: m.as_str(),
+                        points: s
+                            .rows
+                            .iter()
+                            .filter(|r| &r.family == family && r.size == size && &r.method == *m)
+                            .map(|r| {
+                                let (a, b, c) = value(r);
+                                (r.budget as f64, a, b, c)
+                            })
+                            .filter(|p| p.1.is_finite())
+                            .collect(),
+                        colour,
+                        stroke,
+                    }
                 })
                 .collect();
             let png = error_lines_logx(&bands, &title, "budget (true energy evaluations)", y)?;
@@ -290,4 +300,31 @@ Budgets count true energy evaluations: one sweep of one configuration, or one ra
     .collect();
     page.table("Every cell", &rows);
     crate::rundir::write_atomic(&dir.join("report.html"), page.render().as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_method_of_a_figure_gets_its_own_line() {
+        let explorers = ["adam", "cmaes", "random", "genetic", "stochastic", "multistart", "bo"];
+        let mut methods: Vec<String> = ["random", "greedy", "anneal", "tempering", "prior", "training-data"]
+            .map(String::from)
+            .to_vec();
+        for e in explorers {
+            for how in ["surrogate", "energy", "retrain", "fixed"] {
+                methods.push(format!("{e}/{how}"));
+            }
+        }
+        let mut seen = std::collections::HashMap::new();
+        for m in &methods {
+            let (c, s) = line_of(m);
+            if let Some(other) = seen.insert((c.0, c.1, c.2, s), m) {
+                panic!("{m} and {other} are drawn alike");
+            }
+        }
+        // A `+data` twin is the same method, in a figure of its own.
+        assert_eq!(line_of("cmaes/energy+data"), line_of("cmaes/energy"));
+    }
 }

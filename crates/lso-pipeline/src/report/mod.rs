@@ -68,6 +68,7 @@ pub fn method_colour(method: &str) -> RGBColor {
         "genetic" => ORANGE,
         "stochastic" => GREEN,
         "bo" => RGBColor(227, 119, 194),
+        "multistart" => RGBColor(0, 0, 128),
         "prior" => RED,
         "greedy" => RGBColor(140, 86, 75),
         "anneal" => RGBColor(23, 190, 207),
