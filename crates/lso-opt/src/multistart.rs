@@ -48,6 +48,22 @@ impl MultistartConfig {
         ])
     }
 
+    /// Every setting, for a race inside `budget` evaluations: the screen must leave each start
+    /// at least one step a round.
+    pub fn check_within(&self, budget: usize) -> Result<(), OptError> {
+        self.check()?;
+        let descent = budget.saturating_sub(self.screen);
+        crate::first_problem(vec![(
+            descent < self.starts * self.rounds(),
+            format!(
+                "screen ({}) leaves {descent} of the budget ({budget}) for the descents, fewer than one step per start and round ({} starts, {} rounds)",
+                self.screen,
+                self.starts,
+                self.rounds()
+            ),
+        )])
+    }
+
     /// Rounds of the race: the first with `starts` descents, the last with one.
     pub fn rounds(&self) -> usize {
         (usize::BITS - self.starts.saturating_sub(1).leading_zeros()) as usize + 1
@@ -79,19 +95,12 @@ impl Multistart {
     /// A race inside `budget` evaluations in `dim` dimensions.
     pub fn new(cfg: &MultistartConfig, dim: usize, budget: usize, seed: u64) -> Result<Self, OptError> {
         cfg.check()?;
+        crate::first_problem(vec![(
+            dim == 0,
+            "multistart needs a latent dimension of at least 1".into(),
+        )])?;
+        cfg.check_within(budget)?;
         let descent = budget.saturating_sub(cfg.screen);
-        crate::first_problem(vec![
-            (dim == 0, "multistart needs a latent dimension of at least 1".into()),
-            (
-                descent < cfg.starts * cfg.rounds(),
-                format!(
-                    "screen ({}) leaves {descent} of the budget ({budget}) for the descents, fewer than one step per start and round ({} starts, {} rounds)",
-                    cfg.screen,
-                    cfg.starts,
-                    cfg.rounds()
-                ),
-            ),
-        ])?;
         Ok(Self {
             cfg: cfg.clone(),
             dim,

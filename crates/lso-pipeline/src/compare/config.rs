@@ -111,7 +111,7 @@ impl CompareConfig {
         }
         // Its rounds are planned for the budget, which matters only where it runs.
         let race = if cfg.latent.explorers.contains(&MethodName::Multistart) {
-            lso_opt::Multistart::new(&cfg.latent.multistart, 2, cfg.latent.budget, 0).map(drop)
+            cfg.latent.multistart.check_within(cfg.latent.budget)
         } else {
             cfg.latent.multistart.check()
         };

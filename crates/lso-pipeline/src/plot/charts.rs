@@ -402,17 +402,17 @@ pub fn error_lines_logx(series: &[Band<'_>], title: &str, x_label: &str, y_label
             let colour = s.colour;
             let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0.log10(), p.1)).collect();
             let style = colour.stroke_width(s.stroke.width());
-            let drawn = match s.stroke.dashes() {
+            let dashes = s.stroke.dashes();
+            let drawn = match dashes {
                 None => chart.draw_series(LineSeries::new(pts, style)),
                 Some((dash, gap)) => chart.draw_series(DashedLineSeries::new(pts, dash, gap, style)),
             };
-            let sample = s.stroke.dashes();
             drawn
                 .map_err(|e| fail!("drawing {title}: {e}"))?
                 .label(s.name)
                 .legend(move |(x, y)| {
                     let path = [(x, y), (x + 18, y)];
-                    match sample {
+                    match dashes {
                         None => PathElement::new(path, style).into_dyn(),
                         Some((dash, gap)) => DashedPathElement::new(path, dash, gap, style).into_dyn(),
                     }
