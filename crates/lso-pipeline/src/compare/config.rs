@@ -94,7 +94,7 @@ impl Default for CompareConfig {
 
 impl CompareConfig {
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let cfg: Self = crate::config::from_toml(text, origin)?;
+        let cfg: Self = crate::config::from_toml_over(text, origin, &Self::default(), &[])?;
         let mut c = Checker::new(origin);
         c.require(!cfg.families.is_empty(), "families", || {
             "needs at least one family".into()
@@ -150,6 +150,19 @@ impl CompareConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A partial `[latent.anneal]` keeps the compare's short anneal for the keys it leaves out.
+    #[test]
+    fn a_partial_anneal_table_keeps_the_compare_defaults() {
+        let c = CompareConfig::parse("[latent.anneal]\nsteps = 5\n", "x.toml").unwrap();
+        let d = CompareConfig::default().latent.anneal;
+        assert_eq!(c.latent.anneal.steps, 5);
+        assert_eq!(
+            (c.latent.anneal.start, c.latent.anneal.sweeps_per_step),
+            (d.start, d.sweeps_per_step)
+        );
+        assert_ne!(d.start, crate::config::AnnealConfig::default().start);
+    }
 
     #[test]
     fn embedded_config_equals_the_defaults_and_bad_values_are_named() {

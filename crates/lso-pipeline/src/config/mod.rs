@@ -46,6 +46,44 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Re
     toml::from_str(text).map_err(|e| usage(toml_message(&e, text, origin)))
 }
 
+/// Parses a config text over `defaults`: a key the text leaves out, at any depth, takes the value
+/// it has in `defaults`, so a partial nested table (`[vae.train]` with one key) keeps its
+/// section's settings rather than its type's (`VaeTrainConfig::default()`). Keys in `required`
+/// stay required. Only tables merge; a value the text gives (an array, a string) replaces the
+/// default whole.
+pub fn from_toml_over<T>(text: &str, origin: &str, defaults: &T, required: &[&str]) -> Result<T>
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
+    // Parsing the text alone first gives serde's messages their line and key; the layered parse
+    // below has no positions to report.
+    from_toml::<T>(text, origin)?;
+    let given: toml::Table = from_toml(text, origin)?;
+    let mut base = match toml::Value::try_from(defaults) {
+        Ok(toml::Value::Table(t)) => t,
+        _ => return Err(usage(format!("{origin}: the defaults do not serialise as a table"))),
+    };
+    for key in required {
+        base.remove(*key);
+    }
+    layer(&mut base, given);
+    toml::Value::Table(base)
+        .try_into()
+        .map_err(|e: toml::de::Error| usage(format!("{origin}: {}", e.message().replace('\n', " "))))
+}
+
+/// Writes `given` over `base`, descending into tables both have.
+fn layer(base: &mut toml::Table, given: toml::Table) {
+    for (key, value) in given {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(g)) => layer(b, g),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
 /// `origin: line N, key a.b: message` for a toml error.
 pub fn toml_message(e: &toml::de::Error, text: &str, origin: &str) -> String {
     let msg = e.message().replace('\n', " ");
@@ -113,5 +151,53 @@ mod tests {
         assert!(e.starts_with("run.toml: line 1, key seed: "), "{e}");
         let e = from_toml::<Doc>("seed = [\n", "run.toml").unwrap_err().to_string();
         assert!(e.starts_with("run.toml: line "), "{e}");
+    }
+
+    #[derive(serde::Deserialize, serde::Serialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields, default)]
+    struct Inner {
+        a: u32,
+        b: Vec<u32>,
+    }
+    impl Default for Inner {
+        fn default() -> Self {
+            Self { a: 1, b: vec![1] }
+        }
+    }
+    #[derive(serde::Deserialize, serde::Serialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Outer {
+        name: String,
+        #[serde(default)]
+        inner: Inner,
+    }
+    fn outer_defaults() -> Outer {
+        Outer {
+            name: "unused".into(),
+            inner: Inner { a: 7, b: vec![7, 7] },
+        }
+    }
+
+    #[test]
+    fn a_partial_table_keeps_its_sections_defaults() {
+        let over = |t: &str| from_toml_over(t, "o.toml", &outer_defaults(), &["name"]);
+        // Plain serde fills `b` from `Inner::default()`; layered, from the section's default.
+        let plain: Outer = from_toml("name = \"x\"\n[inner]\na = 3\n", "o.toml").unwrap();
+        assert_eq!(plain.inner.b, vec![1]);
+        let layered = over("name = \"x\"\n[inner]\na = 3\n").unwrap();
+        assert_eq!(layered.inner, Inner { a: 3, b: vec![7, 7] });
+        // An array replaces the default whole; an absent section is the default section.
+        assert_eq!(
+            over("name = \"x\"\n[inner]\nb = [2]\n").unwrap().inner,
+            Inner { a: 7, b: vec![2] }
+        );
+        assert_eq!(over("name = \"x\"\n").unwrap().inner, outer_defaults().inner);
+        // Required keys stay required, and errors keep their line and key.
+        let e = over("[inner]\na = 3\n").unwrap_err().to_string();
+        assert!(e.contains("missing field `name`"), "{e}");
+        let e = over("name = \"x\"\n[inner]\na = \"three\"\n").unwrap_err().to_string();
+        assert!(e.starts_with("o.toml: line 3, key inner.a: invalid type"), "{e}");
+        let e = over("name = \"x\"\n[inner]\nc = 1\n").unwrap_err().to_string();
+        assert!(e.starts_with("o.toml: line 3, key inner.c: unknown field `c`"), "{e}");
     }
 }

@@ -2,7 +2,7 @@
 //! `[chiral]` section.
 
 use super::data::ChiralDataConfig;
-use crate::config::{check_header, from_toml, Checker, MethodName, Optimise, SearchConfig, SearchDefaults};
+use crate::config::{check_header, from_toml_over, Checker, MethodName, Optimise, SearchConfig, SearchDefaults};
 use crate::error::Result;
 use lso_nn::chiral::Quantity;
 use lso_nn::conv::ConvArch;
@@ -114,8 +114,20 @@ pub struct ChiralRunConfig {
 }
 
 impl ChiralRunConfig {
+    /// What a file's missing keys take, at every depth (`version` and `name` have none).
+    pub fn defaults() -> Self {
+        Self {
+            version: 1,
+            name: String::new(),
+            seed: 0,
+            chiral: ChiralDataConfig::default(),
+            vae: ConvSection::default(),
+            optimise: Optimise::default(),
+        }
+    }
+
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let cfg: Self = from_toml(text, origin)?;
+        let cfg: Self = from_toml_over(text, origin, &Self::defaults(), &["version", "name"])?;
         let mut c = Checker::new(origin);
         check_header(&mut c, cfg.version, &cfg.name);
         if let Err(e) = cfg.chiral.check() {
@@ -173,5 +185,25 @@ impl ChiralRunConfig {
         });
         c.finish()?;
         Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A partial `[vae.train]` once trained the chiral network at β = 1 (the MLP's default)
+    /// instead of the section's 0.001.
+    #[test]
+    fn a_partial_train_table_keeps_the_chiral_defaults() {
+        let text = "version = 1\nname = \"c\"\n[chiral]\nlx = 16\nly = 16\n[vae.train]\nepochs = 3\n";
+        let c = ChiralRunConfig::parse(text, "c.toml").unwrap();
+        let d = ChiralRunConfig::defaults().vae.train;
+        assert_eq!(c.vae.train.epochs, 3);
+        assert_eq!(
+            (c.vae.train.beta, c.vae.train.batch_size, c.vae.train.patience),
+            (d.beta, d.batch_size, d.patience)
+        );
+        assert_ne!(d.beta, VaeTrainConfig::default().beta);
     }
 }

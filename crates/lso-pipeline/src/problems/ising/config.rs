@@ -2,7 +2,7 @@
 
 use super::dataconfig::IsingDataConfig;
 use crate::config::{
-    check_header, from_toml, AnnealConfig, Checker, Optimise, SearchConfig, SearchDefaults, SurrogateSection,
+    check_header, from_toml_over, AnnealConfig, Checker, Optimise, SearchConfig, SearchDefaults, SurrogateSection,
     VaeSection,
 };
 use crate::error::Result;
@@ -91,8 +91,23 @@ pub struct IsingRunConfig {
 }
 
 impl IsingRunConfig {
+    /// What a file's missing keys take, at every depth (`version`, `name` and `data` have
+    /// none).
+    pub fn defaults() -> Self {
+        Self {
+            version: 1,
+            name: String::new(),
+            seed: 0,
+            data: IsingDataConfig::default(),
+            vae: VaeSection::default(),
+            surrogate: SurrogateSection::default(),
+            optimise: Optimise::default(),
+            control: ControlConfig::default(),
+        }
+    }
+
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let cfg: Self = from_toml(text, origin)?;
+        let cfg: Self = from_toml_over(text, origin, &Self::defaults(), &["version", "name", "data"])?;
         cfg.check(origin)?;
         Ok(cfg)
     }

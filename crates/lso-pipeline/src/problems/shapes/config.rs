@@ -1,7 +1,7 @@
 //! The config of a shapes run (seed 003): `lso run` takes this form when the file has a
 //! `[shapes]` section.
 
-use crate::config::{check_header, from_toml, Checker, Optimise, SearchConfig, SearchDefaults, VaeSection};
+use crate::config::{check_header, from_toml_over, Checker, Optimise, SearchConfig, SearchDefaults, VaeSection};
 use crate::error::Result;
 use lso_nn::objectives::ShapeMetric;
 use lso_nn::train::{Reconstruction, VaeTrainConfig};
@@ -127,8 +127,20 @@ fn shape_vae() -> VaeSection {
 }
 
 impl ShapesRunConfig {
+    /// What a file's missing keys take, at every depth (`version` and `name` have none).
+    pub fn defaults() -> Self {
+        Self {
+            version: 1,
+            name: String::new(),
+            seed: 0,
+            shapes: ShapesDataConfig::default(),
+            vae: shape_vae(),
+            optimise: Optimise::default(),
+        }
+    }
+
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let cfg: Self = from_toml(text, origin)?;
+        let cfg: Self = from_toml_over(text, origin, &Self::defaults(), &["version", "name"])?;
         let mut c = Checker::new(origin);
         check_header(&mut c, cfg.version, &cfg.name);
         let s = &cfg.shapes;
@@ -171,5 +183,28 @@ mod tests {
         assert_eq!(c.vae.latent, 2);
         assert_eq!(c.optimise.search.restarts, 5);
         assert!(!crate::config::has_table(crate::config::DEFAULT_TOML, "shapes"));
+    }
+
+    /// A partial `[vae]` once took the Ising network's output (tanh, under a BCE loss) and a
+    /// partial `[optimise.stochastic]` the explorer's bare defaults.
+    #[test]
+    fn partial_tables_keep_the_shapes_defaults() {
+        let text = "version = 1\nname = \"s\"\n[shapes]\n[vae]\nlatent = 3\n[vae.train]\nepochs = 4\n\
+                    [optimise.stochastic]\nsamples = 4\n";
+        let c = ShapesRunConfig::parse(text, "s.toml").unwrap();
+        let d = ShapesRunConfig::defaults();
+        assert_eq!((c.vae.latent, c.vae.train.epochs), (3, 4));
+        assert_eq!(c.vae.output, OutputKind::Sigmoid);
+        assert_eq!(c.vae.hidden, d.vae.hidden);
+        assert_eq!(c.vae.train.patience, d.vae.train.patience);
+        assert_eq!(c.optimise.search.stochastic.samples, 4);
+        assert_eq!(
+            c.optimise.search.stochastic.gamma_every,
+            d.optimise.search.stochastic.gamma_every
+        );
+        assert_ne!(
+            d.optimise.search.stochastic.gamma_every,
+            lso_opt::StochasticConfig::default().gamma_every
+        );
     }
 }
