@@ -4,6 +4,7 @@ use super::{encode_png, register_fonts};
 use crate::error::{fail, Result};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub const WIDTH: u32 = 640;
 pub const HEIGHT: u32 = 420;
@@ -385,38 +386,45 @@ impl Stroke {
     }
 }
 
-/// Lines with error bars, x on a log10 axis (labelled in the original units).
+/// A side legend's column width and row height, and the room above its first row (the title's).
+const LEGEND_COLUMN: u32 = 190;
+const LEGEND_ROW: u32 = 18;
+const LEGEND_TOP: u32 = 44;
+
+/// Rows of a side legend column, and the canvas width for `n` entries: the plot keeps [`WIDTH`]
+/// and each column adds [`LEGEND_COLUMN`].
+fn side_legend_layout(n: usize) -> (usize, u32) {
+    let rows = ((HEIGHT - 2 * LEGEND_TOP) / LEGEND_ROW).max(1) as usize;
+    let columns = n.div_ceil(rows).max(1) as u32;
+    (rows, WIDTH + columns * LEGEND_COLUMN)
+}
+
+/// Lines with error bars, x on a log10 axis (labelled in the original units), the legend
+/// beside the plot: a dozen methods end within a few pixels of one another at the largest
+/// budget, where a legend box in a corner would hide them.
 pub fn error_lines_logx(series: &[Band<'_>], title: &str, x_label: &str, y_label: &str) -> Result<Vec<u8>> {
     let xs = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.0.max(1e-300).log10()));
     let (x0, x1) = range_of(xs);
     let (y0, y1) = range_of(series.iter().flat_map(|s| s.points.iter().flat_map(|p| [p.2, p.3])));
+    let (rows, width) = side_legend_layout(series.len());
     register_fonts();
-    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    let mut rgb = vec![255u8; (width * HEIGHT * 3) as usize];
     {
-        let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut rgb, (width, HEIGHT)).into_drawing_area();
+        let (area, side) = root.split_horizontally(WIDTH);
         let log_tick = |v: &f64| tick(&10f64.powf(*v).round());
         let mut chart = draw_frame_with(&area, title, (x0, x1), (y0, y1), (x_label, &log_tick), y_label)?;
         for s in series {
             let colour = s.colour;
             let pts: Vec<(f64, f64)> = s.points.iter().map(|p| (p.0.log10(), p.1)).collect();
             let style = colour.stroke_width(s.stroke.width());
-            let dashes = s.stroke.dashes();
-            let drawn = match dashes {
+            match s.stroke.dashes() {
                 None => chart.draw_series(LineSeries::new(pts, style)),
                 Some((dash, gap)) => chart.draw_series(DashedLineSeries::new(pts, dash, gap, style)),
-            };
-            drawn
-                .map_err(|e| fail!("drawing {title}: {e}"))?
-                .label(s.name)
-                .legend(move |(x, y)| {
-                    let path = [(x, y), (x + 18, y)];
-                    match dashes {
-                        None => PathElement::new(path, style).into_dyn(),
-                        Some((dash, gap)) => DashedPathElement::new(path, dash, gap, style).into_dyn(),
-                    }
-                });
+            }
+            .map_err(|e| fail!("drawing {title}: {e}"))?;
             chart
                 .draw_series(s.points.iter().map(|p| {
                     plotters::element::ErrorBar::new_vertical(p.0.log10(), p.2, p.1, p.3, colour.stroke_width(1), 6)
@@ -432,15 +440,30 @@ pub fn error_lines_logx(series: &[Band<'_>], title: &str, x_label: &str, y_label
                 )
                 .map_err(|e| fail!("drawing {title}: {e}"))?;
         }
-        legend(&mut chart, SeriesLabelPosition::UpperRight, title)?;
-        area.present().map_err(|e| fail!("drawing {title}: {e}"))?;
+        for (i, s) in series.iter().enumerate() {
+            let x = (i / rows) as i32 * LEGEND_COLUMN as i32 + 6;
+            let y = (LEGEND_TOP + (i % rows) as u32 * LEGEND_ROW) as i32;
+            let style = s.colour.stroke_width(s.stroke.width());
+            let path = [(x, y), (x + 26, y)];
+            match s.stroke.dashes() {
+                None => side.draw(&PathElement::new(path, style)),
+                Some((dash, gap)) => side.draw(&DashedPathElement::new(path, dash, gap, style)),
+            }
+            .and_then(|_| side.draw(&Circle::new((x + 13, y), 3, s.colour.filled())))
+            .and_then(|_| {
+                let font = TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+                side.draw(&Text::new(s.name, (x + 32, y), font))
+            })
+            .map_err(|e| fail!("drawing {title}: {e}"))?;
+        }
+        root.present().map_err(|e| fail!("drawing {title}: {e}"))?;
     }
-    encode_png(rgb, WIDTH, HEIGHT)
+    encode_png(rgb, width, HEIGHT)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::tick;
+    use super::*;
 
     #[test]
     fn tick_labels_drop_trailing_zeros() {
@@ -456,5 +479,15 @@ mod tests {
         for (v, want) in cases {
             assert_eq!(tick(&v), want, "{v}");
         }
+    }
+
+    /// Every entry gets a row inside the canvas, a second column only when the first is full.
+    #[test]
+    fn side_legend_rows_fit_the_canvas() {
+        let (rows, one) = side_legend_layout(1);
+        assert!(LEGEND_TOP + rows as u32 * LEGEND_ROW <= HEIGHT);
+        assert_eq!(side_legend_layout(rows).1, one);
+        assert_eq!(side_legend_layout(rows + 1).1, one + LEGEND_COLUMN);
+        assert_eq!(side_legend_layout(0).1, one);
     }
 }
