@@ -94,7 +94,7 @@ impl Default for CompareConfig {
 
 impl CompareConfig {
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let cfg: Self = crate::config::from_toml_over(text, origin, &Self::default(), &[])?;
+        let cfg: Self = crate::config::from_toml_over(text, origin, &Self::default())?;
         let mut c = Checker::new(origin);
         c.require(!cfg.families.is_empty(), "families", || {
             "needs at least one family".into()

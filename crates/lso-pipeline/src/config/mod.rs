@@ -48,24 +48,22 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Re
 
 /// Parses a config text over `defaults`: a key the text leaves out, at any depth, takes the value
 /// it has in `defaults`, so a partial nested table (`[vae.train]` with one key) keeps its
-/// section's settings rather than its type's (`VaeTrainConfig::default()`). Keys in `required`
-/// stay required. Only tables merge; a value the text gives (an array, a string) replaces the
-/// default whole.
-pub fn from_toml_over<T>(text: &str, origin: &str, defaults: &T, required: &[&str]) -> Result<T>
+/// section's settings rather than its type's (`VaeTrainConfig::default()`). A key that `T` has
+/// no serde default for stays required. Only tables merge; a value the text gives (an array, a
+/// string) replaces the default whole.
+pub fn from_toml_over<T>(text: &str, origin: &str, defaults: &T) -> Result<T>
 where
     T: serde::de::DeserializeOwned + serde::Serialize,
 {
-    // Parsing the text alone first gives serde's messages their line and key; the layered parse
-    // below has no positions to report.
+    // Parsing the text alone first gives serde's messages their line and key (the layered parse
+    // below has no positions to report) and refuses a missing required key (`name`), which the
+    // defaults would otherwise supply.
     from_toml::<T>(text, origin)?;
     let given: toml::Table = from_toml(text, origin)?;
     let mut base = match toml::Value::try_from(defaults) {
         Ok(toml::Value::Table(t)) => t,
         _ => return Err(usage(format!("{origin}: the defaults do not serialise as a table"))),
     };
-    for key in required {
-        base.remove(*key);
-    }
     layer(&mut base, given);
     toml::Value::Table(base)
         .try_into()
@@ -88,6 +86,9 @@ fn layer(base: &mut toml::Table, given: toml::Table) {
 pub fn toml_message(e: &toml::de::Error, text: &str, origin: &str) -> String {
     let msg = e.message().replace('\n', " ");
     match e.span() {
+        // A top-level key that is missing is located at the document's start: its first line
+        // and key would name the wrong thing.
+        Some(s) if s.start == 0 && msg.starts_with("missing field") => format!("{origin}: {msg}"),
         Some(s) => format!("{origin}: {}: {msg}", locate(text, s.start)),
         None => format!("{origin}: {msg}"),
     }
@@ -180,7 +181,7 @@ mod tests {
 
     #[test]
     fn a_partial_table_keeps_its_sections_defaults() {
-        let over = |t: &str| from_toml_over(t, "o.toml", &outer_defaults(), &["name"]);
+        let over = |t: &str| from_toml_over(t, "o.toml", &outer_defaults());
         // Plain serde fills `b` from `Inner::default()`; layered, from the section's default.
         let plain: Outer = from_toml("name = \"x\"\n[inner]\na = 3\n", "o.toml").unwrap();
         assert_eq!(plain.inner.b, vec![1]);
@@ -194,7 +195,7 @@ mod tests {
         assert_eq!(over("name = \"x\"\n").unwrap().inner, outer_defaults().inner);
         // Required keys stay required, and errors keep their line and key.
         let e = over("[inner]\na = 3\n").unwrap_err().to_string();
-        assert!(e.contains("missing field `name`"), "{e}");
+        assert_eq!(e, "o.toml: missing field `name`");
         let e = over("name = \"x\"\n[inner]\na = \"three\"\n").unwrap_err().to_string();
         assert!(e.starts_with("o.toml: line 3, key inner.a: invalid type"), "{e}");
         let e = over("name = \"x\"\n[inner]\nc = 1\n").unwrap_err().to_string();

@@ -114,7 +114,7 @@ pub struct ChiralRunConfig {
 }
 
 impl ChiralRunConfig {
-    /// What a file's missing keys take, at every depth (`version` and `name` have none).
+    /// What a file's missing keys take, at every depth (`version` and `name` stay required).
     pub fn defaults() -> Self {
         Self {
             version: 1,
@@ -127,7 +127,7 @@ impl ChiralRunConfig {
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let cfg: Self = from_toml_over(text, origin, &Self::defaults(), &["version", "name"])?;
+        let cfg: Self = from_toml_over(text, origin, &Self::defaults())?;
         let mut c = Checker::new(origin);
         check_header(&mut c, cfg.version, &cfg.name);
         if let Err(e) = cfg.chiral.check() {

@@ -91,8 +91,8 @@ pub struct IsingRunConfig {
 }
 
 impl IsingRunConfig {
-    /// What a file's missing keys take, at every depth (`version`, `name` and `data` have
-    /// none).
+    /// What a file's missing keys take, at every depth (`version`, `name` and `data` stay
+    /// required).
     pub fn defaults() -> Self {
         Self {
             version: 1,
@@ -107,7 +107,7 @@ impl IsingRunConfig {
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let cfg: Self = from_toml_over(text, origin, &Self::defaults(), &["version", "name", "data"])?;
+        let cfg: Self = from_toml_over(text, origin, &Self::defaults())?;
         cfg.check(origin)?;
         Ok(cfg)
     }

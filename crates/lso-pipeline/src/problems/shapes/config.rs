@@ -127,7 +127,7 @@ fn shape_vae() -> VaeSection {
 }
 
 impl ShapesRunConfig {
-    /// What a file's missing keys take, at every depth (`version` and `name` have none).
+    /// What a file's missing keys take, at every depth (`version` and `name` stay required).
     pub fn defaults() -> Self {
         Self {
             version: 1,
@@ -140,7 +140,7 @@ impl ShapesRunConfig {
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let cfg: Self = from_toml_over(text, origin, &Self::defaults(), &["version", "name"])?;
+        let cfg: Self = from_toml_over(text, origin, &Self::defaults())?;
         let mut c = Checker::new(origin);
         check_header(&mut c, cfg.version, &cfg.name);
         let s = &cfg.shapes;
