@@ -387,7 +387,7 @@ impl Stroke {
 }
 
 /// A side legend's column width and row height, and the room above its first row (the title's).
-const LEGEND_COLUMN: u32 = 190;
+const LEGEND_COLUMN: u32 = 210;
 const LEGEND_ROW: u32 = 18;
 const LEGEND_TOP: u32 = 44;
 
