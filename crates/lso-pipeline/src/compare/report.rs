@@ -5,7 +5,7 @@
 use super::stats::bootstrap_mean;
 use super::Collected;
 use crate::error::Result;
-use crate::plot::charts::{error_lines_logx, Band, Stroke};
+use crate::plot::charts::{error_lines_logx, Band, Mark, Stroke};
 use crate::report::{method_colour, Page};
 use plotters::style::{RGBColor, BLACK};
 use serde::Serialize;
@@ -15,13 +15,15 @@ use std::path::Path;
 /// A method's line in the figures. Direct methods and latent explorers keep the run reports'
 /// colours (latent random search in dark slate, apart from random spins); the stroke is the
 /// objective or the loop variant: solid on the true energy, dashed on the surrogate, bold for a
-/// retraining loop and dotted for the same loop never retrained. `+data` twins look the same:
-/// they are drawn in a figure of their own.
-fn line_of(method: &str) -> (RGBColor, Stroke) {
+/// retraining loop and dotted for the same loop never retrained; the marker parts explorers of
+/// near colours (multistart's navy from Adam's blue, latent random's slate from the stochastic
+/// green and the training data's black). `+data` twins look the same: they are drawn in a
+/// figure of their own.
+fn line_of(method: &str) -> (RGBColor, Stroke, Mark) {
     let m = method.strip_suffix("+data").unwrap_or(method);
     let Some((explorer, how)) = m.split_once('/') else {
         let colour = if m == "training-data" { BLACK } else { method_colour(m) };
-        return (colour, Stroke::Solid);
+        return (colour, Stroke::Solid, Mark::Circle);
     };
     let colour = if explorer == "random" {
         RGBColor(47, 79, 79)
@@ -34,7 +36,12 @@ fn line_of(method: &str) -> (RGBColor, Stroke) {
         "fixed" => Stroke::Dotted,
         _ => Stroke::Solid,
     };
-    (colour, stroke)
+    let mark = match explorer {
+        "random" | "bo" => Mark::Square,
+        "multistart" | "stochastic" => Mark::Triangle,
+        _ => Mark::Circle,
+    };
+    (colour, stroke, mark)
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -221,7 +228,7 @@ Budgets count true energy evaluations: one sweep of one configuration, or one ra
             let bands: Vec<Band> = list
                 .iter()
                 .map(|m| {
-                    let (colour, stroke) = line_of(m);
+                    let (colour, stroke, mark) = line_of(m);
                     Band {
                         name: m.as_str(),
                         points: s
@@ -236,6 +243,7 @@ Budgets count true energy evaluations: one sweep of one configuration, or one ra
                             .collect(),
                         colour,
                         stroke,
+                        mark,
                     }
                 })
                 .collect();
@@ -319,10 +327,19 @@ mod tests {
         }
         let mut seen = std::collections::HashMap::new();
         for m in &methods {
-            let (c, s) = line_of(m);
-            if let Some(other) = seen.insert((c.0, c.1, c.2, s), m) {
+            let (c, s, k) = line_of(m);
+            if let Some(other) = seen.insert((c.0, c.1, c.2, s, k), m) {
                 panic!("{m} and {other} are drawn alike");
             }
+        }
+        // Lines that read alike in the default compare's figures by colour alone (navy and
+        // blue; dark slate, green and black) carry different markers.
+        for (a, b) in [
+            ("multistart/surrogate", "adam/surrogate"),
+            ("random/surrogate", "stochastic/surrogate"),
+            ("random/energy", "training-data"),
+        ] {
+            assert_ne!(line_of(a).2, line_of(b).2, "{a} and {b}");
         }
         // A `+data` twin is the same method, in a figure of its own.
         assert_eq!(line_of("cmaes/energy+data"), line_of("cmaes/energy"));

@@ -354,6 +354,39 @@ pub struct Band<'a> {
     pub points: Vec<(f64, f64, f64, f64)>,
     pub colour: RGBColor,
     pub stroke: Stroke,
+    pub mark: Mark,
+}
+
+/// The marker at each point of a [`Band`], so two lines of near colours and one stroke can still
+/// be told apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mark {
+    Circle,
+    Square,
+    Triangle,
+}
+
+impl Mark {
+    /// Draws the marker at `at`, `r` pixels in radius, on a chart's plotting area or a plain one.
+    fn draw<DB, CT>(
+        self,
+        area: &DrawingArea<DB, CT>,
+        at: CT::From,
+        r: i32,
+        colour: RGBColor,
+    ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+    where
+        DB: DrawingBackend,
+        CT: CoordTranslate,
+        CT::From: Clone,
+    {
+        let style = colour.filled();
+        match self {
+            Mark::Circle => area.draw(&Circle::new(at, r, style)),
+            Mark::Square => area.draw(&(EmptyElement::at(at) + Rectangle::new([(-r, -r), (r, r)], style))),
+            Mark::Triangle => area.draw(&TriangleMarker::new(at, r + 1, style)),
+        }
+    }
 }
 
 /// How a line is drawn, so that one colour can carry a second property (an objective, a
@@ -432,13 +465,11 @@ pub fn error_lines_logx(series: &[Band<'_>], title: &str, x_label: &str, y_label
                 .map_err(|e| fail!("drawing {title}: {e}"))?;
             // Markers, so a method with a single budget point (one that first fits the largest
             // budget) is still seen.
-            chart
-                .draw_series(
-                    s.points
-                        .iter()
-                        .map(|p| Circle::new((p.0.log10(), p.1), 4, colour.filled())),
-                )
-                .map_err(|e| fail!("drawing {title}: {e}"))?;
+            for p in &s.points {
+                s.mark
+                    .draw(chart.plotting_area(), (p.0.log10(), p.1), 4, colour)
+                    .map_err(|e| fail!("drawing {title}: {e}"))?;
+            }
         }
         for (i, s) in series.iter().enumerate() {
             let x = (i / rows) as i32 * LEGEND_COLUMN as i32 + 6;
@@ -449,7 +480,7 @@ pub fn error_lines_logx(series: &[Band<'_>], title: &str, x_label: &str, y_label
                 None => side.draw(&PathElement::new(path, style)),
                 Some((dash, gap)) => side.draw(&DashedPathElement::new(path, dash, gap, style)),
             }
-            .and_then(|_| side.draw(&Circle::new((x + 13, y), 3, s.colour.filled())))
+            .and_then(|_| s.mark.draw(&side, (x + 13, y), 4, s.colour))
             .and_then(|_| {
                 let font = TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
                 side.draw(&Text::new(s.name, (x + 32, y), font))
