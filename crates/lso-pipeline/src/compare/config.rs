@@ -94,7 +94,15 @@ impl Default for CompareConfig {
 
 impl CompareConfig {
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let cfg: Self = crate::config::from_toml_over(text, origin, &Self::default())?;
+        // The default race is left out of the serialised defaults (and so of the hash); a
+        // partial `[latent.multistart]` is laid over it all the same, not over the chiral-sized
+        // `[optimise.multistart]` defaults.
+        let mut base = crate::config::table_of(&Self::default(), origin)?;
+        if let Some(toml::Value::Table(latent)) = base.get_mut("latent") {
+            let race = crate::config::table_of(&super::latent::compare_multistart(), origin)?;
+            latent.insert("multistart".into(), toml::Value::Table(race));
+        }
+        let cfg: Self = crate::config::from_toml_layered(text, origin, base)?;
         let mut c = Checker::new(origin);
         c.require(!cfg.families.is_empty(), "families", || {
             "needs at least one family".into()

@@ -42,11 +42,11 @@ pub struct LatentSettings {
     /// Latent BO's settings, wherever it runs (as an explorer or in a loop).
     pub bo: lso_opt::BoConfig,
     /// The multistart explorer's race, sized for `budget` (it runs when `explorers` lists it).
-    /// Left out of the config's hash while default, so earlier compares still resume.
-    #[serde(
-        skip_serializing_if = "is_compare_multistart",
-        deserialize_with = "over_compare_multistart"
-    )]
+    /// Left out of the config's hash while default, so earlier compares still resume; a partial
+    /// table still keeps this race for what it leaves out ([`CompareConfig::parse`]).
+    ///
+    /// [`CompareConfig::parse`]: super::config::CompareConfig::parse
+    #[serde(skip_serializing_if = "is_compare_multistart")]
     pub multistart: MultistartConfig,
 }
 
@@ -62,25 +62,6 @@ pub fn compare_multistart() -> MultistartConfig {
 
 fn is_compare_multistart(m: &MultistartConfig) -> bool {
     *m == compare_multistart()
-}
-
-/// A partial `[latent.multistart]` table: what it leaves out keeps the compare's race, not the
-/// chiral-sized defaults of `[optimise.multistart]`.
-fn over_compare_multistart<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<MultistartConfig, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Given {
-        screen: Option<usize>,
-        starts: Option<usize>,
-        learning_rate: Option<f64>,
-    }
-    let g = Given::deserialize(d)?;
-    let base = compare_multistart();
-    Ok(MultistartConfig {
-        screen: g.screen.unwrap_or(base.screen),
-        starts: g.starts.unwrap_or(base.starts),
-        learning_rate: g.learning_rate.unwrap_or(base.learning_rate),
-    })
 }
 
 impl Default for LatentSettings {

@@ -55,15 +55,24 @@ pub fn from_toml_over<T>(text: &str, origin: &str, defaults: &T) -> Result<T>
 where
     T: serde::de::DeserializeOwned + serde::Serialize,
 {
+    from_toml_layered(text, origin, table_of(defaults, origin)?)
+}
+
+/// A value serialised as a TOML table (a config's defaults, to lay a text over).
+pub fn table_of<T: serde::Serialize>(value: &T, origin: &str) -> Result<toml::Table> {
+    match toml::Value::try_from(value) {
+        Ok(toml::Value::Table(t)) => Ok(t),
+        _ => Err(usage(format!("{origin}: the defaults do not serialise as a table"))),
+    }
+}
+
+/// [`from_toml_over`] with the defaults as a table, for defaults that serialising leaves out.
+pub fn from_toml_layered<T: serde::de::DeserializeOwned>(text: &str, origin: &str, mut base: toml::Table) -> Result<T> {
     // Parsing the text alone first gives serde's messages their line and key (the layered parse
     // below has no positions to report) and refuses a missing required key (`name`), which the
     // defaults would otherwise supply.
     from_toml::<T>(text, origin)?;
     let given: toml::Table = from_toml(text, origin)?;
-    let mut base = match toml::Value::try_from(defaults) {
-        Ok(toml::Value::Table(t)) => t,
-        _ => return Err(usage(format!("{origin}: the defaults do not serialise as a table"))),
-    };
     layer(&mut base, given);
     toml::Value::Table(base)
         .try_into()
