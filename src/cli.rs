@@ -49,7 +49,7 @@ pub enum Command {
     /// Run the whole pipeline from a TOML config (or the embedded default)
     #[command(
         after_help = "The config's data section names the problem: [data] (Ising), [chiral] or [shapes]. \
-[optimise] methods lists any of adam, cmaes, random, genetic, stochastic, bo, multistart; each runs on every objective.\n\n\
+[optimise] methods lists any of adam, cmaes, random, genetic, stochastic, bo, multistart, replica; each runs on every objective.\n\n\
 Examples:\n  lso run                       # embedded default (seed-000 Ising experiment)\n  \
 lso run my.toml --seed 3      # a config file, another seed\n  \
 lso run examples/chiral.toml  # seed 001: chiral magnets\n  lso run --print-config > my.toml"
@@ -58,7 +58,7 @@ lso run examples/chiral.toml  # seed 001: chiral magnets\n  lso run --print-conf
     /// Train a VAE or a surrogate on their own
     #[command(subcommand)]
     Train(TrainCommand),
-    /// Search a trained Ising model's latent space (any of adam, cmaes, random, genetic, stochastic, multistart) with the controls
+    /// Search a trained Ising model's latent space (any of adam, cmaes, random, genetic, stochastic, bo, multistart, replica) with the controls
     #[command(
         alias = "optimize",
         after_help = "Example:\n  lso optimise --data runs/x/data --vae runs/x/vae --surrogate runs/x/surrogate --out opt"

@@ -14,11 +14,22 @@ fn with_optimise(name: &str, lines: &str) -> String {
     fixture(name).replacen("[optimise]\n", &format!("[optimise]\n{lines}\n"), 1)
 }
 
-const METHODS: [&str; 7] = ["adam", "cmaes", "random", "genetic", "stochastic", "bo", "multistart"];
+const METHODS: [&str; 8] = [
+    "adam",
+    "cmaes",
+    "random",
+    "genetic",
+    "stochastic",
+    "bo",
+    "multistart",
+    "replica",
+];
 
-/// Every explorer, with a multistart race small enough for the fixtures' budgets (30–60).
-const ALL: &str = r#"methods = ["adam", "cmaes", "random", "genetic", "stochastic", "bo", "multistart"]
-multistart = { screen = 10, starts = 4 }"#;
+/// Every explorer, with a multistart race and a replica screen small enough for the fixtures'
+/// budgets (30–60).
+const ALL: &str = r#"methods = ["adam", "cmaes", "random", "genetic", "stochastic", "bo", "multistart", "replica"]
+multistart = { screen = 10, starts = 4 }
+replica = { screen = 8, replicas = 4 }"#;
 
 #[test]
 fn every_explorer_runs_on_every_problem_in_one_schema() {

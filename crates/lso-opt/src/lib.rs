@@ -12,6 +12,7 @@
 //!   fitted to the encoded training codes).
 //! - [`Polished`]: any explorer for part of a budget, then Adam from its best point.
 //! - [`Multistart`]: many Adam descents from screened draws, raced by successive halving.
+//! - [`Replica`]: replica exchange (parallel tempering) with Langevin moves on a temperature ladder.
 //! - [`testfn`]: functions with known minima for the tests.
 //!
 //! ```
@@ -37,6 +38,7 @@ pub mod linalg;
 pub mod multistart;
 pub mod polish;
 pub mod random;
+pub mod replica;
 pub mod stochastic;
 pub mod testfn;
 
@@ -49,6 +51,7 @@ pub use genetic::{Genetic, GeneticConfig};
 pub use multistart::{Multistart, MultistartConfig};
 pub use polish::{PolishConfig, Polished};
 pub use random::RandomSearch;
+pub use replica::{Replica, ReplicaConfig};
 pub use stochastic::{Stochastic, StochasticConfig};
 
 use thiserror::Error;

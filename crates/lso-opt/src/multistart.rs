@@ -203,44 +203,8 @@ impl Optimiser for Multistart {
 mod tests {
     use super::*;
     use crate::driver::run;
+    use crate::testfn::Basins;
     use crate::Objective;
-
-    /// A shallow basin around every point of the even grid (`−cos πx` per coordinate, in a
-    /// gentle bowl) and, at one of them, `deep`, a narrow well 3 deeper: a draw rarely lands in
-    /// the well itself, but a descent from anywhere in its grid cell falls into it.
-    struct Basins {
-        deep: Vec<f64>,
-    }
-    impl Basins {
-        fn value_grad(&self, p: &[f64]) -> (f64, Vec<f64>) {
-            let pi = std::f64::consts::PI;
-            let w = 0.1;
-            let r2: f64 = p.iter().zip(&self.deep).map(|(a, b)| (a - b) * (a - b)).sum();
-            let well = (-r2 / w).exp();
-            let mut v = -3.0 * well;
-            let mut g: Vec<f64> = p
-                .iter()
-                .zip(&self.deep)
-                .map(|(a, b)| 6.0 * well * (a - b) / w)
-                .collect();
-            for (i, &x) in p.iter().enumerate() {
-                v += -(pi * x).cos() + 0.05 * x * x;
-                g[i] += pi * (pi * x).sin() + 0.1 * x;
-            }
-            (v, g)
-        }
-    }
-    impl Objective for Basins {
-        fn dim(&self) -> usize {
-            self.deep.len()
-        }
-        fn values(&mut self, points: &[Vec<f64>]) -> Result<Vec<f64>, OptError> {
-            Ok(points.iter().map(|p| self.value_grad(p).0).collect())
-        }
-        fn values_and_grads(&mut self, points: &[Vec<f64>]) -> crate::Gradients {
-            Some(Ok(points.iter().map(|p| self.value_grad(p)).collect()))
-        }
-    }
 
     #[test]
     fn the_schedule_halves_down_to_one_descent() {

@@ -67,6 +67,43 @@ impl Objective for Rastrigin {
     }
 }
 
+/// A shallow basin around every point of the even grid (`−cos πx` per coordinate, in a
+/// gentle bowl) and, at one of them, `deep`, a narrow well 3 deeper: a draw rarely lands in
+/// the well itself, but a descent from anywhere in its grid cell falls into it.
+pub struct Basins {
+    pub deep: Vec<f64>,
+}
+impl Basins {
+    pub fn value_grad(&self, p: &[f64]) -> (f64, Vec<f64>) {
+        let pi = std::f64::consts::PI;
+        let w = 0.1;
+        let r2: f64 = p.iter().zip(&self.deep).map(|(a, b)| (a - b) * (a - b)).sum();
+        let well = (-r2 / w).exp();
+        let mut v = -3.0 * well;
+        let mut g: Vec<f64> = p
+            .iter()
+            .zip(&self.deep)
+            .map(|(a, b)| 6.0 * well * (a - b) / w)
+            .collect();
+        for (i, &x) in p.iter().enumerate() {
+            v += -(pi * x).cos() + 0.05 * x * x;
+            g[i] += pi * (pi * x).sin() + 0.1 * x;
+        }
+        (v, g)
+    }
+}
+impl Objective for Basins {
+    fn dim(&self) -> usize {
+        self.deep.len()
+    }
+    fn values(&mut self, points: &[Vec<f64>]) -> Result<Vec<f64>, OptError> {
+        Ok(points.iter().map(|p| self.value_grad(p).0).collect())
+    }
+    fn values_and_grads(&mut self, points: &[Vec<f64>]) -> crate::Gradients {
+        Some(Ok(points.iter().map(|p| self.value_grad(p)).collect()))
+    }
+}
+
 /// Panics unless the gradient `obj` reports at `p` matches central finite differences (step
 /// 1e-6) within `tol` in every component.
 pub fn assert_gradient_matches(obj: &mut dyn Objective, p: &[f64], tol: f64) {

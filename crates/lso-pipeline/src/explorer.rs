@@ -5,6 +5,7 @@ use crate::error::Checker;
 use crate::retrain::RetrainConfig;
 use lso_opt::{Adam, AdamConfig, CmaEs, CmaEsConfig, Genetic, GeneticConfig, OptError, Optimiser, RandomSearch};
 use lso_opt::{BoConfig, LatentBo, Multistart, MultistartConfig, PolishConfig, Polished, Stochastic, StochasticConfig};
+use lso_opt::{Replica, ReplicaConfig};
 use serde::{Deserialize, Serialize};
 
 /// The explorers, by their config names.
@@ -25,10 +26,12 @@ pub enum MethodName {
     Bo,
     /// Adam descents from the best of a screen of draws, raced by successive halving.
     Multistart,
+    /// Replica exchange (parallel tempering) with Langevin moves on a ladder of temperatures.
+    Replica,
 }
 
 impl MethodName {
-    pub const ALL: [MethodName; 7] = [
+    pub const ALL: [MethodName; 8] = [
         MethodName::Adam,
         MethodName::Cmaes,
         MethodName::Random,
@@ -36,6 +39,7 @@ impl MethodName {
         MethodName::Stochastic,
         MethodName::Bo,
         MethodName::Multistart,
+        MethodName::Replica,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -46,11 +50,15 @@ impl MethodName {
             MethodName::Stochastic => "stochastic",
             MethodName::Bo => "bo",
             MethodName::Multistart => "multistart",
+            MethodName::Replica => "replica",
         }
     }
     /// Whether the explorer needs gradients of the objective.
     pub fn needs_gradient(self) -> bool {
-        matches!(self, MethodName::Adam | MethodName::Stochastic | MethodName::Multistart)
+        matches!(
+            self,
+            MethodName::Adam | MethodName::Stochastic | MethodName::Multistart | MethodName::Replica
+        )
     }
 }
 
@@ -134,6 +142,9 @@ pub struct SearchConfig {
     /// Left out of the serialised default like `prior`.
     #[serde(skip_serializing_if = "MultistartConfig::is_default")]
     pub multistart: MultistartConfig,
+    /// Left out of the serialised default like `prior`.
+    #[serde(skip_serializing_if = "ReplicaConfig::is_default")]
+    pub replica: ReplicaConfig,
     /// Weighted-retraining loops (none unless `methods` lists some).
     pub retrain: RetrainConfig,
 }
@@ -168,6 +179,7 @@ impl Default for SearchConfig {
             },
             bo: BoConfig::default(),
             multistart: MultistartConfig::default(),
+            replica: ReplicaConfig::default(),
             retrain: RetrainConfig::default(),
         }
     }
@@ -175,7 +187,7 @@ impl Default for SearchConfig {
 
 impl SearchConfig {
     /// The keys of `[optimise]` that belong here.
-    pub const KEYS: [&'static str; 15] = [
+    pub const KEYS: [&'static str; 16] = [
         "methods",
         "restarts",
         "budget",
@@ -190,6 +202,7 @@ impl SearchConfig {
         "stochastic",
         "bo",
         "multistart",
+        "replica",
         "retrain",
     ];
 
@@ -197,7 +210,7 @@ impl SearchConfig {
     /// refused here, before any work.
     pub fn check(&self, c: &mut Checker) {
         c.require(!self.methods.is_empty(), "optimise.methods", || {
-            "needs at least one of adam, cmaes, random, genetic, stochastic, bo, multistart".into()
+            "needs at least one of adam, cmaes, random, genetic, stochastic, bo, multistart, replica".into()
         });
         let mut seen = std::collections::HashSet::new();
         for m in &self.methods {
@@ -298,6 +311,7 @@ pub fn build(
             cfg.budget.saturating_sub(cfg.polish.evaluations),
             seed,
         )?),
+        MethodName::Replica => Box::new(Replica::new(&cfg.replica, d, seed)?),
     })
 }
 
@@ -315,8 +329,8 @@ mod tests {
         for m in MethodName::ALL {
             let mut f = Sphere { shift: vec![0.5, -0.3] };
             let mut opt = build(m, &cfg, vec![1.5, 1.5], 3).unwrap();
-            // Multistart screens its draws by value before it descends.
-            if m != MethodName::Multistart {
+            // Multistart and replica screen their draws by value before they need gradients.
+            if !matches!(m, MethodName::Multistart | MethodName::Replica) {
                 assert_eq!(opt.needs_gradient(), m.needs_gradient(), "{}", m.name());
             }
             let start = 1.0f64.powi(2) + 1.8f64.powi(2);

@@ -94,13 +94,15 @@ impl Default for CompareConfig {
 
 impl CompareConfig {
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        // The default race is left out of the serialised defaults (and so of the hash); a
-        // partial `[latent.multistart]` is laid over it all the same, not over the chiral-sized
-        // `[optimise.multistart]` defaults.
+        // The default race and ladder are left out of the serialised defaults (and so of the
+        // hash); a partial `[latent.multistart]` or `[latent.replica]` is laid over them all the
+        // same, not over the chiral-sized `[optimise]` defaults.
         let mut base = crate::config::table_of(&Self::default(), origin)?;
         if let Some(toml::Value::Table(latent)) = base.get_mut("latent") {
             let race = crate::config::table_of(&super::latent::compare_multistart(), origin)?;
             latent.insert("multistart".into(), toml::Value::Table(race));
+            let ladder = crate::config::table_of(&super::latent::compare_replica(), origin)?;
+            latent.insert("replica".into(), toml::Value::Table(ladder));
         }
         let cfg: Self = crate::config::from_toml_layered(text, origin, base)?;
         let mut c = Checker::new(origin);
@@ -125,6 +127,9 @@ impl CompareConfig {
         };
         if let Err(e) = race {
             c.require(false, "latent.multistart", || format!("is invalid: {e}"));
+        }
+        if let Err(e) = cfg.latent.replica.check() {
+            c.require(false, "latent.replica", || format!("is invalid: {e}"));
         }
         for &l in &cfg.sizes {
             c.require((2..=512).contains(&l), "sizes", || {
@@ -222,8 +227,37 @@ mod tests {
         let mut cfg = CompareConfig::default();
         let default = crate::config::hash_of(&cfg);
         assert!(!serde_json::to_string(&cfg).unwrap().contains("multistart"));
+        // (`[tempering] replicas` is another key.)
+        assert!(!serde_json::to_string(&cfg).unwrap().contains("\"replica\":"));
         cfg.latent.multistart.starts = 4;
         assert!(serde_json::to_string(&cfg).unwrap().contains("multistart"));
         assert_ne!(crate::config::hash_of(&cfg), default);
+        let mut cfg = CompareConfig::default();
+        cfg.latent.replica.replicas = 4;
+        assert!(serde_json::to_string(&cfg).unwrap().contains("\"replica\":"));
+        assert_ne!(crate::config::hash_of(&cfg), default);
+    }
+
+    #[test]
+    fn a_partial_replica_table_keeps_the_compare_ladder() {
+        let cfg = CompareConfig::parse(
+            "[latent.replica]
+replicas = 4
+",
+            "x.toml",
+        )
+        .unwrap();
+        // The compare's screen of 40, not [optimise.replica]'s 200.
+        assert_eq!((cfg.latent.replica.replicas, cfg.latent.replica.screen), (4, 40));
+        let err = CompareConfig::parse(
+            "[latent.replica]
+screen = 2
+",
+            "x.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("x.toml: latent.replica is invalid: "), "{err}");
+        assert!(err.contains("screen must be at least replicas"), "{err}");
     }
 }

@@ -15,7 +15,7 @@ use crate::explorer::MethodName;
 use crate::problem::Problem;
 use crate::problems::ising::{IsingProblem, IsingRunConfig, ObjectiveKind, Source};
 use crate::retrain::{run_loop, LoopSpec, RetrainConfig};
-use lso_opt::MultistartConfig;
+use lso_opt::{MultistartConfig, ReplicaConfig};
 use lso_physics::rng::{mix, tag};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -48,6 +48,10 @@ pub struct LatentSettings {
     /// [`CompareConfig::parse`]: super::config::CompareConfig::parse
     #[serde(skip_serializing_if = "is_compare_multistart")]
     pub multistart: MultistartConfig,
+    /// The replica-exchange explorer's settings, its screen sized for `budget` (it runs when
+    /// `explorers` lists it); out of the hash while default, like `multistart`.
+    #[serde(skip_serializing_if = "is_compare_replica")]
+    pub replica: ReplicaConfig,
 }
 
 /// A race inside the default budget of 400: 100 draws screened, then 8, 4, 2 and 1 descents of
@@ -62,6 +66,19 @@ pub fn compare_multistart() -> MultistartConfig {
 
 fn is_compare_multistart(m: &MultistartConfig) -> bool {
     *m == compare_multistart()
+}
+
+/// Replica exchange inside the default budget of 400: a screen of 40 draws sets the ladder,
+/// leaving 8 chains 44 moves each.
+pub fn compare_replica() -> ReplicaConfig {
+    ReplicaConfig {
+        screen: 40,
+        ..ReplicaConfig::default()
+    }
+}
+
+fn is_compare_replica(r: &ReplicaConfig) -> bool {
+    *r == compare_replica()
 }
 
 impl Default for LatentSettings {
@@ -91,6 +108,7 @@ impl Default for LatentSettings {
             retrain: RetrainConfig::default(),
             bo: lso_opt::BoConfig::default(),
             multistart: compare_multistart(),
+            replica: compare_replica(),
         }
     }
 }
@@ -137,6 +155,7 @@ fn run_config(inst: &Instance, couplings: &Path, seed: u64, s: &LatentSettings) 
     c.optimise.search.retrain = s.retrain.clone();
     c.optimise.search.bo = s.bo.clone();
     c.optimise.search.multistart = s.multistart.clone();
+    c.optimise.search.replica = s.replica.clone();
     c
 }
 

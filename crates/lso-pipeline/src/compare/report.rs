@@ -17,7 +17,7 @@ use std::path::Path;
 /// objective or the loop variant: solid on the true energy, dashed on the surrogate, bold for a
 /// retraining loop and dotted for the same loop never retrained; the marker parts explorers of
 /// near colours (multistart's navy from Adam's blue, latent random's slate from the stochastic
-/// green and the training data's black). `+data` twins look the same: they are drawn in a
+/// green and the training data's black, replica exchange's crimson from the prior's red). `+data` twins look the same: they are drawn in a
 /// figure of their own.
 fn line_of(method: &str) -> (RGBColor, Stroke, Mark) {
     let m = method.strip_suffix("+data").unwrap_or(method);
@@ -37,7 +37,7 @@ fn line_of(method: &str) -> (RGBColor, Stroke, Mark) {
         _ => Stroke::Solid,
     };
     let mark = match explorer {
-        "random" | "bo" => Mark::Square,
+        "random" | "bo" | "replica" => Mark::Square,
         "multistart" | "stochastic" => Mark::Triangle,
         _ => Mark::Circle,
     };
@@ -316,7 +316,16 @@ mod tests {
 
     #[test]
     fn every_method_of_a_figure_gets_its_own_line() {
-        let explorers = ["adam", "cmaes", "random", "genetic", "stochastic", "multistart", "bo"];
+        let explorers = [
+            "adam",
+            "cmaes",
+            "random",
+            "genetic",
+            "stochastic",
+            "multistart",
+            "bo",
+            "replica",
+        ];
         let mut methods: Vec<String> = ["random", "greedy", "anneal", "tempering", "prior", "training-data"]
             .map(String::from)
             .to_vec();
@@ -338,6 +347,7 @@ mod tests {
             ("multistart/surrogate", "adam/surrogate"),
             ("random/surrogate", "stochastic/surrogate"),
             ("random/energy", "training-data"),
+            ("replica/energy", "prior"),
         ] {
             assert_ne!(line_of(a).2, line_of(b).2, "{a} and {b}");
         }

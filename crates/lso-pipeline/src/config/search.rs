@@ -173,6 +173,17 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("x.toml: optimise.stochastic is invalid"));
+        cfg.stochastic.samples = 8;
+        // A budget that multistart's race fits, so that replica's is the first bad setting.
+        cfg.budget = 20_000;
+        cfg.replica.t_ratio = 2.0;
+        let mut c = Checker::new("x.toml");
+        cfg.check(&mut c);
+        let e = c.finish().unwrap_err().to_string();
+        assert!(
+            e.starts_with("x.toml: optimise.replica is invalid") && e.contains("t_ratio must be in (0, 1], got 2"),
+            "{e}"
+        );
     }
 
     #[test]

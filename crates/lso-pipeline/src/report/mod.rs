@@ -69,6 +69,7 @@ pub fn method_colour(method: &str) -> RGBColor {
         "stochastic" => GREEN,
         "bo" => RGBColor(227, 119, 194),
         "multistart" => RGBColor(0, 0, 128),
+        "replica" => RGBColor(220, 20, 60),
         "prior" => RED,
         "greedy" => RGBColor(140, 86, 75),
         "anneal" => RGBColor(23, 190, 207),
