@@ -42,7 +42,7 @@ impl Default for ReplicaConfig {
         Self {
             replicas: 8,
             screen: 200,
-            t_ratio: 1e-3,
+            t_ratio: 0.05,
             step: 0.2,
             acceptance: 0.574,
         }
@@ -457,9 +457,16 @@ mod tests {
             one_descent > -2.1,
             "a single descent stays in a shallow basin: {one_descent}"
         );
-        for seed in 0..4 {
+        // A screen of one draw per chain, too few to land in the deep well's cell: the hot
+        // chains have to find it and hand it down.
+        let ladder = ReplicaConfig {
+            screen: 8,
+            ..Default::default()
+        };
+        let mut cold_alone = 0;
+        for seed in 0..6 {
             let mut f = Basins { deep: deep.clone() };
-            let mut r = Replica::new(&ReplicaConfig::default(), 2, seed).unwrap();
+            let mut r = Replica::new(&ladder, 2, seed).unwrap();
             let v = run(&mut r, &mut f, budget).unwrap().best_value;
             // The shallow basins bottom out at −2 (the origin's); the deep one at −2 + 0.2 − 3.
             assert!(v < -4.7, "seed {seed}: tempering should end in the deep basin, got {v}");
@@ -467,7 +474,21 @@ mod tests {
             let cold = r.states()[0].to_vec();
             let d2: f64 = cold.iter().zip(&deep).map(|(a, b)| (a - b) * (a - b)).sum();
             assert!(d2 < 0.05, "seed {seed}: the coldest chain ends at {cold:?}");
+            // The coldest chain on its own, from the same screen, without the ladder above it.
+            let alone = ReplicaConfig {
+                replicas: 1,
+                ..ladder.clone()
+            };
+            let mut f = Basins { deep: deep.clone() };
+            let mut r = Replica::new(&alone, 2, seed).unwrap();
+            if run(&mut r, &mut f, budget).unwrap().best_value < -4.7 {
+                cold_alone += 1;
+            }
         }
+        assert!(
+            cold_alone <= 2,
+            "the coldest chain alone found the deep well in {cold_alone} of 6"
+        );
     }
 
     #[test]
