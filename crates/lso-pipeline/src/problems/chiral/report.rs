@@ -132,6 +132,22 @@ fn spirals(p: &ChiralProblem, v: &RunView<'_, ChiralProblem>, page: &mut Page) -
     )
 }
 
+/// Of the restarts of `best`'s explorer on its objective, the one whose best configuration
+/// relaxes lowest, where that is not `best` itself (nothing without relaxed judgements).
+fn lowest_relaxed<'a>(
+    outcomes: &'a [crate::results::Outcome],
+    best: &crate::results::Outcome,
+) -> Option<&'a crate::results::Outcome> {
+    let relaxed = |o: &crate::results::Outcome| o.best.get("relaxed_energy_per_spin").copied();
+    let lowest = outcomes
+        .iter()
+        .filter(|o| o.objective == best.objective && o.method == best.method)
+        .filter_map(|o| relaxed(o).map(|e| (e, o)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))?
+        .1;
+    (lowest.restart != best.restart).then_some(lowest)
+}
+
 /// Seed 001's claims as numbers beside their references: stripes for min ε and max C (ε of the
 /// optimum against the commensurate spiral and the best training sample, and how much of the S_z
 /// modulation is one wave), skyrmions for max W and max M_z (the integer W after relaxation, ε
@@ -233,6 +249,35 @@ fn claims(p: &ChiralProblem, v: &RunView<'_, ChiralProblem>, best: &[&crate::res
             continue;
         };
         rows.push(vec![format!("{} / {}", o.objective, o.method), measured, reference]);
+        // Raw ε hardly ranks stripes above labyrinths, relaxed ε does: each labyrinth relaxes to a
+        // metastable state above the spiral. Of several restarts, the one lowest after relaxation
+        // is what a zero-temperature judge would keep.
+        if o.objective == "min energy" {
+            if let Some(r) = lowest_relaxed(&v.results.outcomes, o) {
+                let b = &r.best;
+                rows.push(vec![
+                    format!(
+                        "{} / {}, the restart lowest after relaxation ({} of {})",
+                        o.objective,
+                        o.method,
+                        r.restart.map_or(0, |k| k + 1),
+                        v.results
+                            .outcomes
+                            .iter()
+                            .filter(|x| x.objective == o.objective && x.method == o.method)
+                            .count()
+                    ),
+                    format!(
+                        "ε {:.4} (relaxed {:.4}), stripe order {:.2} ({:.2} relaxed)",
+                        get(b, "energy_per_spin"),
+                        get(b, "relaxed_energy_per_spin"),
+                        get(b, "stripe_order"),
+                        get(b, "relaxed_stripe_order")
+                    ),
+                    stripes_ref.clone(),
+                ]);
+            }
+        }
     }
     let nodal = |set: &[Observed]| mean(&col(set, "max_energy_density"));
     let optimised: Vec<f64> = best
@@ -257,4 +302,43 @@ fn claims(p: &ChiralProblem, v: &RunView<'_, ChiralProblem>, best: &[&crate::res
         ),
     ]);
     page.table("Seed 001's claims, measured", &rows);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::Outcome;
+
+    fn outcome(method: &str, restart: usize, raw: f64, relaxed: Option<f64>) -> Outcome {
+        let mut best = serde_json::json!({ "energy_per_spin": raw });
+        if let Some(r) = relaxed {
+            best["relaxed_energy_per_spin"] = r.into();
+        }
+        serde_json::from_value(serde_json::json!({
+            "problem": "chiral", "objective": "min energy", "method": method, "seed": 0,
+            "restart": restart, "seconds": 1.0, "best": best,
+            "evaluations": { "true": 1, "decoder": 1, "surrogate": 0 },
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_restart_lowest_after_relaxation_is_named_only_where_it_differs() {
+        let all = vec![
+            outcome("replica", 0, -2.0409, Some(-2.0435)),
+            outcome("replica", 1, -2.0403, Some(-2.0437)),
+            outcome("replica", 2, -2.0398, Some(-2.0428)),
+            outcome("replica", 3, -2.0405, Some(-2.0443)),
+            outcome("genetic", 0, -2.0420, Some(-2.0450)),
+        ];
+        // The best by raw ε is restart 0; relaxed, restart 3 is lower, and genetic's is not
+        // replica's.
+        assert_eq!(lowest_relaxed(&all, &all[0]).and_then(|o| o.restart), Some(3));
+        assert!(
+            lowest_relaxed(&all, &all[3]).is_none(),
+            "the same restart is not repeated"
+        );
+        let raw_only = vec![outcome("adam", 0, -2.04, None), outcome("adam", 1, -2.03, None)];
+        assert!(lowest_relaxed(&raw_only, &raw_only[0]).is_none());
+    }
 }
