@@ -17,8 +17,8 @@ use std::path::Path;
 /// objective or the loop variant: solid on the true energy, dashed on the surrogate, bold for a
 /// retraining loop and dotted for the same loop never retrained; the marker parts explorers of
 /// near colours (multistart's navy from Adam's blue, latent random's slate from the stochastic
-/// green and the training data's black, replica exchange's crimson from the prior's red). `+data` twins look the same: they are drawn in a
-/// figure of their own.
+/// green and the training data's black, replica exchange's crimson from the prior's red).
+/// `+data` twins look the same: they are drawn in a figure of their own.
 fn line_of(method: &str) -> (RGBColor, Stroke, Mark) {
     let m = method.strip_suffix("+data").unwrap_or(method);
     let Some((explorer, how)) = m.split_once('/') else {
