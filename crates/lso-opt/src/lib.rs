@@ -39,6 +39,7 @@ pub mod multistart;
 pub mod polish;
 pub mod random;
 pub mod replica;
+mod screen;
 pub mod stochastic;
 pub mod testfn;
 

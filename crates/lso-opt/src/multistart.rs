@@ -8,8 +8,8 @@
 //! show (Jamieson & Talwalkar, "Non-stochastic best arm identification and hyperparameter
 //! optimization", 2016, for the halving schedule).
 
+use crate::screen::{draw, Generator, Screen};
 use crate::{Adam, AdamConfig, BestSoFar, Evaluation, OptError, Optimiser};
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -70,11 +70,8 @@ impl MultistartConfig {
     }
 }
 
-/// Draws screened per batch, so that a neural objective decodes them together.
-const SCREEN_BATCH: usize = 100;
-
 enum Phase {
-    Screen { drawn: Vec<(f64, Vec<f64>)> },
+    Screen(Screen),
     Descend { adam: Adam, steps_left: usize },
 }
 
@@ -84,8 +81,7 @@ pub struct Multistart {
     /// Evaluations for the descents, split evenly between the rounds.
     per_round: usize,
     phase: Phase,
-    asked: usize,
-    rng: rand_xoshiro::Xoshiro256PlusPlus,
+    rng: Generator,
     best: BestSoFar,
     /// Descents still racing.
     pub alive: usize,
@@ -105,18 +101,11 @@ impl Multistart {
             cfg: cfg.clone(),
             dim,
             per_round: descent / cfg.rounds(),
-            phase: Phase::Screen { drawn: Vec::new() },
-            asked: 0,
+            phase: Phase::Screen(Screen::new(cfg.screen)),
             rng: crate::rng(seed),
             best: BestSoFar::default(),
             alive: cfg.starts,
         })
-    }
-
-    fn draw(&mut self) -> Vec<f64> {
-        (0..self.dim)
-            .map(|_| Distribution::<f64>::sample(&StandardNormal, &mut self.rng))
-            .collect()
     }
 
     fn steps(&self) -> usize {
@@ -124,15 +113,13 @@ impl Multistart {
     }
 
     fn start_descents(&mut self) {
-        let Phase::Screen { drawn } = &mut self.phase else {
+        let Phase::Screen(screen) = &mut self.phase else {
             return;
         };
-        let mut drawn = std::mem::take(drawn);
-        drawn.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let drawn = screen.sorted();
         let mut starts: Vec<Vec<f64>> = drawn.into_iter().take(self.cfg.starts).map(|(_, p)| p).collect();
         while starts.len() < self.cfg.starts {
-            let p = self.draw();
-            starts.push(p);
+            starts.push(draw(self.dim, &mut self.rng));
         }
         let adam = AdamConfig {
             learning_rate: self.cfg.learning_rate,
@@ -153,11 +140,9 @@ impl Optimiser for Multistart {
         matches!(self.phase, Phase::Descend { .. })
     }
     fn ask(&mut self) -> Vec<Vec<f64>> {
-        if matches!(self.phase, Phase::Screen { .. }) {
-            let n = self.cfg.screen.saturating_sub(self.asked).min(SCREEN_BATCH);
-            if n > 0 {
-                self.asked += n;
-                return (0..n).map(|_| self.draw()).collect();
+        if let Phase::Screen(screen) = &mut self.phase {
+            if let Some(draws) = screen.ask(self.dim, &mut self.rng) {
+                return draws;
             }
             self.start_descents();
         }
@@ -176,7 +161,7 @@ impl Optimiser for Multistart {
         }
         match &mut self.phase {
             Phase::Descend { adam, .. } => adam.ask(),
-            Phase::Screen { .. } => unreachable!("the screen ended above"),
+            Phase::Screen(_) => unreachable!("the screen ended above"),
         }
     }
     fn tell(&mut self, evaluations: &[Evaluation]) -> Result<(), OptError> {
@@ -184,8 +169,8 @@ impl Optimiser for Multistart {
             self.best.offer(&e.point, e.value);
         }
         match &mut self.phase {
-            Phase::Screen { drawn } => {
-                drawn.extend(evaluations.iter().map(|e| (e.value, e.point.clone())));
+            Phase::Screen(screen) => {
+                screen.tell(evaluations);
                 Ok(())
             }
             Phase::Descend { adam, steps_left } => {

@@ -16,6 +16,7 @@
 //! Rosenthal's 0.574 for MALA); exchanges alternate between even and odd neighbour pairs
 //! (Okabe et al. 2001; Syed et al., "Non-reversible parallel tempering", 2022).
 
+use crate::screen::{Generator, Screen};
 use crate::{BestSoFar, Evaluation, OptError, Optimiser};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -80,8 +81,6 @@ impl ReplicaConfig {
     }
 }
 
-/// Draws screened per batch, so that a neural objective decodes them together.
-const SCREEN_BATCH: usize = 100;
 /// How fast a step follows its acceptance (per move, on log h).
 const ADAPT: f64 = 0.05;
 
@@ -94,9 +93,7 @@ struct Chain {
 }
 
 enum Phase {
-    Screen {
-        drawn: Vec<(f64, Vec<f64>)>,
-    },
+    Screen(Screen),
     /// The starts, asked again for their gradients.
     Start {
         starts: Vec<Vec<f64>>,
@@ -110,7 +107,6 @@ pub struct Replica {
     cfg: ReplicaConfig,
     dim: usize,
     phase: Phase,
-    asked: usize,
     /// Temperatures, coldest first; set after the screen.
     temperatures: Vec<f64>,
     /// Each temperature's Langevin step h.
@@ -119,7 +115,7 @@ pub struct Replica {
     accepted: Vec<usize>,
     swaps_tried: Vec<usize>,
     swaps_made: Vec<usize>,
-    rng: rand_xoshiro::Xoshiro256PlusPlus,
+    rng: Generator,
     best: BestSoFar,
 }
 
@@ -134,8 +130,7 @@ impl Replica {
         Ok(Self {
             cfg: cfg.clone(),
             dim,
-            phase: Phase::Screen { drawn: Vec::new() },
-            asked: 0,
+            phase: Phase::Screen(Screen::new(cfg.screen)),
             temperatures: Vec::new(),
             steps: Vec::new(),
             moves: 0,
@@ -182,7 +177,7 @@ impl Replica {
     }
 
     /// The ladder from the screen's spread; the best `replicas` draws become the starts.
-    fn end_screen(&mut self, mut drawn: Vec<(f64, Vec<f64>)>) -> Vec<Vec<f64>> {
+    fn end_screen(&mut self, drawn: Vec<(f64, Vec<f64>)>) -> Vec<Vec<f64>> {
         let values: Vec<f64> = drawn.iter().map(|d| d.0).filter(|v| v.is_finite()).collect();
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n.max(1.0);
@@ -201,7 +196,6 @@ impl Replica {
             })
             .collect();
         self.steps = self.temperatures.iter().map(|t| self.cfg.step * t / hot).collect();
-        drawn.sort_by(|a, b| a.0.total_cmp(&b.0));
         drawn.into_iter().take(r).map(|d| d.1).collect()
     }
 
@@ -292,23 +286,21 @@ impl Optimiser for Replica {
         "replica"
     }
     fn needs_gradient(&self) -> bool {
-        !matches!(self.phase, Phase::Screen { .. })
+        !matches!(self.phase, Phase::Screen(_))
     }
     fn ask(&mut self) -> Vec<Vec<f64>> {
-        if let Phase::Screen { drawn } = &mut self.phase {
-            let n = self.cfg.screen.saturating_sub(self.asked).min(SCREEN_BATCH);
-            if n > 0 {
-                self.asked += n;
-                return (0..n).map(|_| (0..self.dim).map(|_| self.normal()).collect()).collect();
+        if let Phase::Screen(screen) = &mut self.phase {
+            if let Some(draws) = screen.ask(self.dim, &mut self.rng) {
+                return draws;
             }
-            let drawn = std::mem::take(drawn);
+            let drawn = screen.sorted();
             let starts = self.end_screen(drawn);
             self.phase = Phase::Start { starts };
         }
         match &self.phase {
             Phase::Start { starts } => starts.clone(),
             Phase::Run { .. } => self.propose(),
-            Phase::Screen { .. } => unreachable!("the screen ended above"),
+            Phase::Screen(_) => unreachable!("the screen ended above"),
         }
     }
     fn tell(&mut self, evaluations: &[Evaluation]) -> Result<(), OptError> {
@@ -316,8 +308,8 @@ impl Optimiser for Replica {
             self.best.offer(&e.point, e.value);
         }
         match &mut self.phase {
-            Phase::Screen { drawn } => {
-                drawn.extend(evaluations.iter().map(|e| (e.value, e.point.clone())));
+            Phase::Screen(screen) => {
+                screen.tell(evaluations);
                 Ok(())
             }
             Phase::Start { .. } => {
