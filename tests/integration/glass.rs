@@ -199,6 +199,8 @@ fn compare_resumes_and_three_merged_shards_equal_one_run() {
         "stochastic/surrogate+data",
         "multistart/surrogate",
         "multistart/surrogate+data",
+        "replica/surrogate",
+        "replica/energy",
         "prior",
         "prior+data",
         "training-data",

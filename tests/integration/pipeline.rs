@@ -71,6 +71,19 @@ fn every_explorer_runs_on_every_problem_in_one_schema() {
                         e["true"].as_u64().unwrap() + e["decoder"].as_u64().unwrap() + e["surrogate"].as_u64().unwrap();
                     assert!(spent > 0, "{problem} {method}: {e}");
                     assert!(o["best"].as_object().unwrap().values().all(|v| v.is_number()));
+                    // Replica exchange records its ladder, coldest first; the others nothing.
+                    let d = &o["diagnostics"];
+                    if method == "replica" {
+                        let t: Vec<f64> = serde_json::from_value(d["temperatures"].clone()).unwrap();
+                        assert!(t.len() == 4 && t.windows(2).all(|w| w[0] < w[1]), "{problem}: {d}");
+                        assert_eq!(d["swap_rates"].as_array().unwrap().len(), 3, "{problem}: {d}");
+                        for k in ["acceptance", "swap_rates"] {
+                            let v: Vec<f64> = serde_json::from_value(d[k].clone()).unwrap();
+                            assert!(v.iter().all(|x| (0.0..=1.0).contains(x)), "{problem} {k}: {d}");
+                        }
+                    } else {
+                        assert!(d.is_null(), "{problem} {method}: {d}");
+                    }
                 }
             }
         }

@@ -52,7 +52,7 @@ pub use genetic::{Genetic, GeneticConfig};
 pub use multistart::{Multistart, MultistartConfig};
 pub use polish::{PolishConfig, Polished};
 pub use random::RandomSearch;
-pub use replica::{Replica, ReplicaConfig};
+pub use replica::{Moves, Replica, ReplicaConfig};
 pub use stochastic::{Stochastic, StochasticConfig};
 
 use thiserror::Error;
@@ -110,6 +110,11 @@ pub trait Optimiser {
     fn tell(&mut self, evaluations: &[Evaluation]) -> Result<(), OptError>;
     /// The best point seen so far and its value.
     fn best(&self) -> Option<(&[f64], f64)>;
+    /// Figures of the explorer's own state worth keeping beside its result, by name (a
+    /// ladder's temperatures and exchange rates); none for most explorers.
+    fn diagnostics(&self) -> Vec<(&'static str, Vec<f64>)> {
+        Vec::new()
+    }
 }
 
 /// Keeps the lowest value seen.

@@ -44,6 +44,8 @@ pub struct Polished {
     spent: usize,
     adam: AdamConfig,
     best: BestSoFar,
+    /// The explorer's diagnostics, kept when the descent replaces it.
+    explored: Vec<(&'static str, Vec<f64>)>,
 }
 
 impl Polished {
@@ -60,6 +62,7 @@ impl Polished {
             spent: 0,
             adam,
             best: BestSoFar::default(),
+            explored: Vec::new(),
         })
     }
     /// Whether the descent has begun.
@@ -101,6 +104,7 @@ impl Optimiser for Polished {
             match self.best.get() {
                 Some((p, _)) => {
                     let adam = Adam::new(&self.adam, vec![p.to_vec()]).expect("checked in new");
+                    self.explored = explorer.diagnostics();
                     self.phase = Phase::Descend(adam);
                 }
                 None => return Vec::new(),
@@ -117,6 +121,12 @@ impl Optimiser for Polished {
     }
     fn best(&self) -> Option<(&[f64], f64)> {
         self.best.get()
+    }
+    fn diagnostics(&self) -> Vec<(&'static str, Vec<f64>)> {
+        match &self.phase {
+            Phase::Explore(o) => o.diagnostics(),
+            Phase::Descend(_) => self.explored.clone(),
+        }
     }
 }
 

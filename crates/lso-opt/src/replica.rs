@@ -1,7 +1,7 @@
-//! Replica exchange (parallel tempering) in latent space: `replicas` Langevin chains on
+//! Replica exchange (parallel tempering) in latent space: `replicas` Markov chains on
 //! `exp(−f(z)/T − |z|²/2)`, the objective tempered at a geometric ladder of temperatures under
-//! the prior, with Metropolis-adjusted Langevin moves (MALA) and exchanges between neighbouring
-//! temperatures.
+//! the prior, with Metropolis-adjusted Langevin moves (MALA) or, for an objective without
+//! gradients, Gaussian random-walk moves, and exchanges between neighbouring temperatures.
 //!
 //! The physicist's answer to a landscape of many metastable basins, as spin-space tempering is
 //! to a glass: the hot chains roam the prior and hand what they find down the ladder, where the
@@ -13,14 +13,41 @@
 //! (there `f`'s variation weighs about as much as the prior's), and the coldest is `t_ratio`
 //! of it. The chains start from the best screened draws, the best at the coldest temperature.
 //! Each temperature adapts its step towards the acceptance rate `acceptance` (Roberts &
-//! Rosenthal's 0.574 for MALA); exchanges alternate between even and odd neighbour pairs
+//! Rosenthal's optima: 0.574 for MALA, 0.234 for the random walk); exchanges alternate between even and odd neighbour pairs
 //! (Okabe et al. 2001; Syed et al., "Non-reversible parallel tempering", 2022).
 
-use crate::screen::{Generator, Screen};
+use crate::screen::{draw, Generator, Screen};
 use crate::{BestSoFar, Evaluation, OptError, Optimiser};
 use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
+
+/// How a chain moves at its temperature.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Moves {
+    /// Metropolis-adjusted Langevin: a drift down the gradient plus noise.
+    #[default]
+    Langevin,
+    /// Gaussian random walk: values only, for an objective without gradients (a decoded
+    /// configuration's true energy); it mixes more slowly in many dimensions.
+    Walk,
+}
+
+impl Moves {
+    pub fn name(self) -> &'static str {
+        match self {
+            Moves::Langevin => "langevin",
+            Moves::Walk => "walk",
+        }
+    }
+    /// The acceptance rate that makes each kind of move most efficient in high dimension.
+    pub fn optimal_acceptance(self) -> f64 {
+        match self {
+            Moves::Langevin => 0.574,
+            Moves::Walk => 0.234,
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -31,11 +58,14 @@ pub struct ReplicaConfig {
     pub screen: usize,
     /// The coldest temperature as a fraction of the hottest.
     pub t_ratio: f64,
-    /// The first Langevin step at the hottest temperature, in the prior's units; colder chains
-    /// start at `step × T / T_hot`.
+    pub moves: Moves,
+    /// The first step (proposal variance) at the hottest temperature, in the prior's units;
+    /// colder chains start at `step × T / T_hot`.
     pub step: f64,
-    /// The acceptance rate each temperature's step is adapted towards.
-    pub acceptance: f64,
+    /// The acceptance rate each temperature's step is adapted towards; unset, the optimum of
+    /// `moves`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acceptance: Option<f64>,
 }
 
 impl Default for ReplicaConfig {
@@ -44,8 +74,9 @@ impl Default for ReplicaConfig {
             replicas: 8,
             screen: 200,
             t_ratio: 0.05,
+            moves: Moves::Langevin,
             step: 0.2,
-            acceptance: 0.574,
+            acceptance: None,
         }
     }
 }
@@ -53,6 +84,11 @@ impl Default for ReplicaConfig {
 impl ReplicaConfig {
     pub fn is_default(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// The acceptance rate the steps follow.
+    pub fn target(&self) -> f64 {
+        self.acceptance.unwrap_or(self.moves.optimal_acceptance())
     }
 
     pub fn check(&self) -> Result<(), OptError> {
@@ -74,8 +110,8 @@ impl ReplicaConfig {
                 format!("step must be > 0, got {}", self.step),
             ),
             (
-                !(self.acceptance > 0.0 && self.acceptance < 1.0),
-                format!("acceptance must be in (0, 1), got {}", self.acceptance),
+                !(self.target() > 0.0 && self.target() < 1.0),
+                format!("acceptance must be in (0, 1), got {}", self.target()),
             ),
         ])
     }
@@ -84,7 +120,7 @@ impl ReplicaConfig {
 /// How fast a step follows its acceptance (per move, on log h).
 const ADAPT: f64 = 0.05;
 
-/// One chain: where it is, its value and gradient there.
+/// One chain: where it is, its value and gradient there (empty for random-walk moves).
 #[derive(Clone, Debug)]
 struct Chain {
     z: Vec<f64>,
@@ -94,7 +130,7 @@ struct Chain {
 
 enum Phase {
     Screen(Screen),
-    /// The starts, asked again for their gradients.
+    /// The starts, asked again for their gradients (Langevin moves only).
     Start {
         starts: Vec<Vec<f64>>,
     },
@@ -172,10 +208,6 @@ impl Replica {
             .collect()
     }
 
-    fn normal(&mut self) -> f64 {
-        Distribution::<f64>::sample(&StandardNormal, &mut self.rng)
-    }
-
     /// The ladder from the screen's spread; the best `replicas` draws become the starts.
     fn end_screen(&mut self, drawn: Vec<(f64, Vec<f64>)>) -> Vec<Vec<f64>> {
         let values: Vec<f64> = drawn.iter().map(|d| d.0).filter(|v| v.is_finite()).collect();
@@ -218,18 +250,24 @@ impl Replica {
         let Phase::Run { chains } = &self.phase else {
             return vec![];
         };
-        let moves: Vec<(Vec<f64>, Vec<f64>, f64)> = chains
+        // Where each proposal is centred: a half step down the drift, or the chain itself.
+        let centres: Vec<(Vec<f64>, f64)> = chains
             .iter()
             .zip(&self.temperatures)
             .zip(&self.steps)
-            .map(|((c, &t), &h)| (c.z.clone(), Self::drift(&c.z, &c.g, t), h))
+            .map(|((c, &t), &h)| match self.cfg.moves {
+                Moves::Langevin => {
+                    let d = Self::drift(&c.z, &c.g, t);
+                    (c.z.iter().zip(&d).map(|(z, d)| z - 0.5 * h * d).collect(), h)
+                }
+                Moves::Walk => (c.z.clone(), h),
+            })
             .collect();
-        moves
+        centres
             .into_iter()
-            .map(|(z, d, h)| {
-                (0..self.dim)
-                    .map(|i| z[i] - 0.5 * h * d[i] + h.sqrt() * self.normal())
-                    .collect()
+            .map(|(c, h)| {
+                let noise = draw(self.dim, &mut self.rng);
+                c.iter().zip(noise).map(|(c, n)| c + h.sqrt() * n).collect()
             })
             .collect()
     }
@@ -239,19 +277,26 @@ impl Replica {
         let Phase::Run { chains } = &mut self.phase else {
             return Ok(());
         };
+        let target = self.cfg.target();
         for (k, e) in evaluations.iter().enumerate().take(chains.len()) {
-            let g = e
-                .grad
-                .as_ref()
-                .ok_or(OptError::NeedsGradient { optimiser: "replica" })?;
+            let g = match self.cfg.moves {
+                Moves::Langevin => e.grad.clone().ok_or(OptError::NeedsGradient { optimiser: "replica" })?,
+                Moves::Walk => Vec::new(),
+            };
             let (t, h) = (self.temperatures[k], self.steps[k]);
             let c = &chains[k];
             let prior = |z: &[f64]| 0.5 * z.iter().map(|v| v * v).sum::<f64>();
             let log_alpha = if e.value.is_finite() {
-                let there = Self::drift(&e.point, g, t);
-                let here = Self::drift(&c.z, &c.g, t);
-                (c.f - e.value) / t + prior(&c.z) - prior(&e.point) + Self::log_q(&c.z, &e.point, &there, h)
-                    - Self::log_q(&e.point, &c.z, &here, h)
+                // The random walk's proposal is symmetric: its terms cancel.
+                let proposal = match self.cfg.moves {
+                    Moves::Langevin => {
+                        let there = Self::drift(&e.point, &g, t);
+                        let here = Self::drift(&c.z, &c.g, t);
+                        Self::log_q(&c.z, &e.point, &there, h) - Self::log_q(&e.point, &c.z, &here, h)
+                    }
+                    Moves::Walk => 0.0,
+                };
+                (c.f - e.value) / t + prior(&c.z) - prior(&e.point) + proposal
             } else {
                 f64::NEG_INFINITY
             };
@@ -260,12 +305,12 @@ impl Replica {
                 chains[k] = Chain {
                     z: e.point.clone(),
                     f: e.value,
-                    g: g.clone(),
+                    g,
                 };
                 self.accepted[k] += 1;
             }
             let a = if accept { 1.0 } else { 0.0 };
-            self.steps[k] = (h * (ADAPT * (a - self.cfg.acceptance)).exp()).clamp(1e-12, 1e3);
+            self.steps[k] = (h * (ADAPT * (a - target)).exp()).clamp(1e-12, 1e3);
         }
         for k in (self.moves % 2..chains.len().saturating_sub(1)).step_by(2) {
             let (tk, tn) = (self.temperatures[k], self.temperatures[k + 1]);
@@ -286,7 +331,7 @@ impl Optimiser for Replica {
         "replica"
     }
     fn needs_gradient(&self) -> bool {
-        !matches!(self.phase, Phase::Screen(_))
+        self.cfg.moves == Moves::Langevin && !matches!(self.phase, Phase::Screen(_))
     }
     fn ask(&mut self) -> Vec<Vec<f64>> {
         if let Phase::Screen(screen) = &mut self.phase {
@@ -294,8 +339,19 @@ impl Optimiser for Replica {
                 return draws;
             }
             let drawn = screen.sorted();
+            let values: Vec<f64> = drawn.iter().map(|d| d.0).collect();
             let starts = self.end_screen(drawn);
-            self.phase = Phase::Start { starts };
+            self.phase = match self.cfg.moves {
+                Moves::Langevin => Phase::Start { starts },
+                // The screen's values are all a random walk needs: no second look at the starts.
+                Moves::Walk => Phase::Run {
+                    chains: starts
+                        .into_iter()
+                        .zip(values)
+                        .map(|(z, f)| Chain { z, f, g: Vec::new() })
+                        .collect(),
+                },
+            };
         }
         match &self.phase {
             Phase::Start { starts } => starts.clone(),
@@ -332,6 +388,16 @@ impl Optimiser for Replica {
     }
     fn best(&self) -> Option<(&[f64], f64)> {
         self.best.get()
+    }
+    /// Whether the ladder worked: an exchange rate near 0 splits it in two, an acceptance far
+    /// from the target means the step never settled.
+    fn diagnostics(&self) -> Vec<(&'static str, Vec<f64>)> {
+        vec![
+            ("temperatures", self.temperatures.clone()),
+            ("acceptance", self.acceptance()),
+            ("swap_rates", self.swap_rates()),
+            ("steps", self.steps.clone()),
+        ]
     }
 }
 
@@ -404,31 +470,51 @@ mod tests {
     fn each_temperature_samples_its_tempered_target() {
         // Two chains whose ladder spans 4×; each must hold its own N(−1/T, 1) in z₀, exchanges
         // included, or a wrong acceptance ratio (a missing proposal term, the prior left out of
-        // a swap) shifts it.
-        let cfg = ReplicaConfig {
-            replicas: 2,
-            screen: 400,
-            t_ratio: 0.5,
-            ..Default::default()
-        };
-        let (r, samples) = sample(&cfg, 40_000, 5);
-        let t = r.temperatures().to_vec();
-        assert!((t[1] / t[0] - 2.0).abs() < 1e-12, "{t:?}");
-        // The screen's spread of z₀ over N(0, I): about 1.
-        assert!((t[1] - 1.0).abs() < 0.15, "{t:?}");
-        for (k, x) in samples.iter().enumerate() {
-            let x = &x[2000..];
-            let (m, se) = mean_and_error(x);
-            let want = -1.0 / t[k];
-            assert!(se < 0.05, "chain {k}: too few samples to tell (se {se})");
-            assert!((m - want).abs() < 4.0 * se, "chain {k}: mean {m} ± {se}, want {want}");
-            let var = x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / x.len() as f64;
-            assert!((var - 1.0).abs() < 0.1, "chain {k}: variance {var}, want 1");
+        // a swap) shifts it. Both kinds of move.
+        for moves in [Moves::Langevin, Moves::Walk] {
+            let cfg = ReplicaConfig {
+                replicas: 2,
+                screen: 400,
+                t_ratio: 0.5,
+                moves,
+                ..Default::default()
+            };
+            let (r, samples) = sample(&cfg, 40_000, 5);
+            let t = r.temperatures().to_vec();
+            assert!((t[1] / t[0] - 2.0).abs() < 1e-12, "{t:?}");
+            // The screen's spread of z₀ over N(0, I): about 1.
+            assert!((t[1] - 1.0).abs() < 0.15, "{t:?}");
+            for (k, x) in samples.iter().enumerate() {
+                let x = &x[2000..];
+                let (m, se) = mean_and_error(x);
+                let want = -1.0 / t[k];
+                assert!(se < 0.05, "{moves:?} chain {k}: too few samples to tell (se {se})");
+                assert!(
+                    (m - want).abs() < 4.0 * se,
+                    "{moves:?} chain {k}: mean {m} ± {se}, want {want}"
+                );
+                let var = x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / x.len() as f64;
+                assert!((var - 1.0).abs() < 0.1, "{moves:?} chain {k}: variance {var}, want 1");
+            }
+            let swaps = r.swap_rates()[0];
+            assert!(swaps > 0.05, "{moves:?}: neighbours must exchange: {swaps}");
+            for a in r.acceptance() {
+                assert!(
+                    (a - moves.optimal_acceptance()).abs() < 0.05,
+                    "{moves:?}: acceptance {a}"
+                );
+            }
         }
-        let swaps = r.swap_rates()[0];
-        assert!(swaps > 0.05, "neighbours must exchange: {swaps}");
-        for a in r.acceptance() {
-            assert!((a - cfg.acceptance).abs() < 0.05, "acceptance {a}");
+    }
+
+    /// An objective that has values only, as a decoded configuration's true energy does.
+    struct ValuesOnly(Basins);
+    impl Objective for ValuesOnly {
+        fn dim(&self) -> usize {
+            self.0.dim()
+        }
+        fn values(&mut self, points: &[Vec<f64>]) -> Result<Vec<f64>, OptError> {
+            self.0.values(points)
         }
     }
 
@@ -484,6 +570,49 @@ mod tests {
     }
 
     #[test]
+    fn random_walk_moves_find_the_deep_basin_from_values_alone() {
+        // The same well as above, with no gradient to be had: an explorer that asked for one
+        // would fail in the driver. A single walker from the same screen finds it less often.
+        let deep = vec![2.0, 0.0];
+        let walk = ReplicaConfig {
+            screen: 8,
+            moves: Moves::Walk,
+            ..Default::default()
+        };
+        let mut alone_found = 0;
+        for seed in 0..6 {
+            let mut f = ValuesOnly(Basins { deep: deep.clone() });
+            let mut r = Replica::new(&walk, 2, seed).unwrap();
+            assert!(!r.needs_gradient());
+            let v = run(&mut r, &mut f, 20_000).unwrap().best_value;
+            assert!(v < -4.7, "seed {seed}: tempering should end in the deep basin, got {v}");
+            let cold = r.states()[0].to_vec();
+            let d2: f64 = cold.iter().zip(&deep).map(|(a, b)| (a - b) * (a - b)).sum();
+            assert!(d2 < 0.05, "seed {seed}: the coldest chain ends at {cold:?}");
+            let alone = ReplicaConfig {
+                replicas: 1,
+                ..walk.clone()
+            };
+            let mut f = ValuesOnly(Basins { deep: deep.clone() });
+            let mut r = Replica::new(&alone, 2, seed).unwrap();
+            if run(&mut r, &mut f, 20_000).unwrap().best_value < -4.7 {
+                alone_found += 1;
+            }
+        }
+        assert!(
+            alone_found <= 2,
+            "one cold walker found the deep well in {alone_found} of 6"
+        );
+    }
+
+    #[test]
+    fn langevin_moves_without_a_gradient_are_an_error() {
+        let mut f = ValuesOnly(Basins { deep: vec![2.0, 0.0] });
+        let mut r = Replica::new(&ReplicaConfig::default(), 2, 0).unwrap();
+        assert!(run(&mut r, &mut f, 1000).is_err());
+    }
+
+    #[test]
     fn bad_settings_are_refused() {
         for (cfg, what) in [
             (
@@ -523,7 +652,7 @@ mod tests {
             ),
             (
                 ReplicaConfig {
-                    acceptance: 1.0,
+                    acceptance: Some(1.0),
                     ..Default::default()
                 },
                 "acceptance",

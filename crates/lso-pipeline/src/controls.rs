@@ -52,6 +52,7 @@ pub fn summarise<P: Problem>(
                 samples: Some(set.len()),
                 hits,
                 mean: Some(mean.clone()),
+                diagnostics: None,
             })
         })
         .collect()

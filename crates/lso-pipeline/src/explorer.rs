@@ -5,7 +5,7 @@ use crate::error::Checker;
 use crate::retrain::RetrainConfig;
 use lso_opt::{Adam, AdamConfig, CmaEs, CmaEsConfig, Genetic, GeneticConfig, OptError, Optimiser, RandomSearch};
 use lso_opt::{BoConfig, LatentBo, Multistart, MultistartConfig, PolishConfig, Polished, Stochastic, StochasticConfig};
-use lso_opt::{Replica, ReplicaConfig};
+use lso_opt::{Moves, Replica, ReplicaConfig};
 use serde::{Deserialize, Serialize};
 
 /// The explorers, by their config names.
@@ -26,7 +26,8 @@ pub enum MethodName {
     Bo,
     /// Adam descents from the best of a screen of draws, raced by successive halving.
     Multistart,
-    /// Replica exchange (parallel tempering) with Langevin moves on a ladder of temperatures.
+    /// Replica exchange (parallel tempering) on a ladder of temperatures, with Langevin moves
+    /// or, values only, random-walk ones.
     Replica,
 }
 
@@ -53,12 +54,14 @@ impl MethodName {
             MethodName::Replica => "replica",
         }
     }
-    /// Whether the explorer needs gradients of the objective.
-    pub fn needs_gradient(self) -> bool {
-        matches!(
-            self,
-            MethodName::Adam | MethodName::Stochastic | MethodName::Multistart | MethodName::Replica
-        )
+    /// Whether the explorer needs gradients of the objective; replica exchange's depend on its
+    /// moves.
+    pub fn needs_gradient(self, replica: &ReplicaConfig) -> bool {
+        match self {
+            MethodName::Adam | MethodName::Stochastic | MethodName::Multistart => true,
+            MethodName::Replica => replica.moves == Moves::Langevin,
+            MethodName::Cmaes | MethodName::Random | MethodName::Genetic | MethodName::Bo => false,
+        }
     }
 }
 
@@ -226,7 +229,7 @@ impl SearchConfig {
         c.require(self.radius >= 0.0 && self.radius.is_finite(), "optimise.radius", || {
             format!("must be >= 0, got {}", self.radius)
         });
-        self.retrain.check(c, "optimise.retrain");
+        self.retrain.check(c, "optimise.retrain", &self.replica);
         // A retraining loop changes the codes every round; its frame would have to follow them.
         c.require(
             self.prior.is_standard() || self.retrain.methods.is_empty(),
@@ -331,7 +334,7 @@ mod tests {
             let mut opt = build(m, &cfg, vec![1.5, 1.5], 3).unwrap();
             // Multistart and replica screen their draws by value before they need gradients.
             if !matches!(m, MethodName::Multistart | MethodName::Replica) {
-                assert_eq!(opt.needs_gradient(), m.needs_gradient(), "{}", m.name());
+                assert_eq!(opt.needs_gradient(), m.needs_gradient(&cfg.replica), "{}", m.name());
             }
             let start = 1.0f64.powi(2) + 1.8f64.powi(2);
             // BO spends a GP fit per batch to need far fewer evaluations.

@@ -124,6 +124,10 @@ pub struct Outcome {
     pub hits: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean: Option<Observed>,
+    /// The explorer's own figures at the end of the restart (replica exchange: `temperatures`,
+    /// `acceptance`, `swap_rates`, `steps`, coldest first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<BTreeMap<String, Vec<f64>>>,
 }
 
 /// The best-so-far path of one restart.

@@ -95,13 +95,14 @@ pub fn run<P: Problem>(
                 };
                 driver::run_lockstep(&mut refs, &mut constrained, cfg.budget, &mut observers)?
             };
+            let diagnostics: Vec<_> = opts.iter().map(|o| o.diagnostics()).collect();
             let spent: usize = run.iter().map(|t| t.evaluations).sum();
             let total = objective.evaluations();
             drop(objective);
             let finals: Vec<Vec<f64>> = run.iter().map(|t| to_z(&t.best_point)).collect();
             let judged = p.judge_results(data, model, &finals)?;
             let seconds = t0.elapsed().as_secs_f64() / cfg.restarts as f64;
-            for (r, ((trace, z), best)) in run.iter().zip(finals).zip(judged).enumerate() {
+            for (r, (((trace, z), best), diag)) in run.iter().zip(finals).zip(judged).zip(diagnostics).enumerate() {
                 let hit = p.hit(data, spec, &best);
                 outcomes.push(Outcome {
                     problem: P::KIND.into(),
@@ -118,6 +119,8 @@ pub fn run<P: Problem>(
                     samples: None,
                     hits: None,
                     mean: None,
+                    diagnostics: (!diag.is_empty())
+                        .then(|| diag.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
                 });
                 traces.push(TraceRecord {
                     objective: spec.name.clone(),

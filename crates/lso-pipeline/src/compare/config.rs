@@ -115,7 +115,7 @@ impl CompareConfig {
         c.require(cfg.instances >= 1, "instances", || "must be at least 1".into());
         c.require(cfg.seeds >= 1, "seeds", || "must be at least 1".into());
         c.require(cfg.bootstrap >= 10, "bootstrap", || "must be at least 10".into());
-        cfg.latent.retrain.check(&mut c, "latent.retrain");
+        cfg.latent.retrain.check(&mut c, "latent.retrain", &cfg.latent.replica);
         if let Err(e) = cfg.latent.bo.check() {
             c.require(false, "latent.bo", || format!("is invalid: {e}"));
         }

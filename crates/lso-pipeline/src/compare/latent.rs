@@ -192,7 +192,7 @@ pub fn run(dir: &Path, inst: &Instance, seed: usize, cfg: &CompareConfig, hash: 
             .explorers
             .iter()
             .copied()
-            .filter(|m| kind != ObjectiveKind::Hard || !m.needs_gradient())
+            .filter(|m| kind != ObjectiveKind::Hard || !m.needs_gradient(&s.replica))
             .collect();
         if p.cfg.optimise.search.methods.is_empty() {
             continue;

@@ -23,7 +23,7 @@ pub use weights::rank_weights;
 use crate::error::{fail, Checker, Result};
 use crate::explorer::{self, MethodName, SearchConfig};
 use crate::problem::{ObjectiveSpec, Observed, Problem};
-use lso_opt::{Evaluation, LatentBo, Optimiser};
+use lso_opt::{Evaluation, LatentBo, Optimiser, ReplicaConfig};
 use lso_physics::rng::{mix, tag};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -93,11 +93,11 @@ impl Default for RetrainConfig {
 }
 
 impl RetrainConfig {
-    pub fn check(&self, c: &mut Checker, section: &str) {
+    pub fn check(&self, c: &mut Checker, section: &str, replica: &ReplicaConfig) {
         for m in &self.methods {
-            c.require(!m.needs_gradient(), &format!("{section}.methods"), || {
+            c.require(!m.needs_gradient(replica), &format!("{section}.methods"), || {
                 format!(
-                    "{} needs gradients, but the loop searches the true objective; use cmaes, random, genetic or bo",
+                    "{} needs gradients, but the loop searches the true objective; use cmaes, random, genetic, bo or replica with moves = \"walk\"",
                     m.name()
                 )
             });
@@ -414,11 +414,26 @@ mod tests {
             ..Default::default()
         };
         let mut c = Checker::new("x.toml");
-        cfg.check(&mut c, "optimise.retrain");
+        cfg.check(&mut c, "optimise.retrain", &ReplicaConfig::default());
         let err = c.finish().unwrap_err().to_string();
         assert!(
             err.contains("optimise.retrain.methods") && err.contains("adam"),
             "{err}"
         );
+        // Replica exchange needs them with Langevin moves, not with random-walk ones.
+        let cfg = RetrainConfig {
+            methods: vec![MethodName::Replica],
+            ..Default::default()
+        };
+        let mut c = Checker::new("x.toml");
+        cfg.check(&mut c, "optimise.retrain", &ReplicaConfig::default());
+        assert!(c.finish().unwrap_err().to_string().contains("replica needs gradients"));
+        let walk = ReplicaConfig {
+            moves: lso_opt::Moves::Walk,
+            ..Default::default()
+        };
+        let mut c = Checker::new("x.toml");
+        cfg.check(&mut c, "optimise.retrain", &walk);
+        assert!(c.finish().is_ok());
     }
 }

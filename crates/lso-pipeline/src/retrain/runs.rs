@@ -90,6 +90,7 @@ pub fn run_all<P: Retrainable>(
                     samples: None,
                     hits: None,
                     mean: None,
+                    diagnostics: None,
                 });
                 loops.push(LoopSummary {
                     objective: spec.name.clone(),

@@ -147,10 +147,10 @@ impl IsingRunConfig {
             c.require(false, "optimise.penalty/prior_weight", || format!("is invalid: {e}"));
         }
         if o.objective == ObjectiveKind::Hard {
-            for m in s.methods.iter().filter(|m| m.needs_gradient()) {
+            for m in s.methods.iter().filter(|m| m.needs_gradient(&s.replica)) {
                 c.require(false, "optimise.objective", || {
                     format!(
-                        "hard has no gradient, so {} cannot use it: use cmaes, random or genetic with it, or relaxed/surrogate",
+                        "hard has no gradient, so {} cannot use it: use cmaes, random, genetic or replica with moves = \"walk\" with it, or relaxed/surrogate",
                         m.name()
                     )
                 });

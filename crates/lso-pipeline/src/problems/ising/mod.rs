@@ -297,6 +297,7 @@ impl Problem for IsingProblem {
                 samples: None,
                 hits: None,
                 mean: None,
+                diagnostics: None,
             })
             .collect())
     }
