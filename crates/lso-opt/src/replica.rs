@@ -13,8 +13,9 @@
 //! (there `f`'s variation weighs about as much as the prior's), and the coldest is `t_ratio`
 //! of it. The chains start from the best screened draws, the best at the coldest temperature.
 //! Each temperature adapts its step towards the acceptance rate `acceptance` (Roberts &
-//! Rosenthal's optima: 0.574 for MALA, 0.234 for the random walk); exchanges alternate between even and odd neighbour pairs
-//! (Okabe et al. 2001; Syed et al., "Non-reversible parallel tempering", 2022).
+//! Rosenthal's optima: 0.574 for MALA, 0.234 for the random walk); exchanges alternate between
+//! even and odd neighbour pairs (Okabe et al. 2001; Syed et al., "Non-reversible parallel
+//! tempering", 2022).
 
 use crate::screen::{draw, Generator, Screen};
 use crate::{BestSoFar, Evaluation, OptError, Optimiser};
@@ -34,12 +35,6 @@ pub enum Moves {
 }
 
 impl Moves {
-    pub fn name(self) -> &'static str {
-        match self {
-            Moves::Langevin => "langevin",
-            Moves::Walk => "walk",
-        }
-    }
     /// The acceptance rate that makes each kind of move most efficient in high dimension.
     pub fn optimal_acceptance(self) -> f64 {
         match self {
