@@ -99,6 +99,17 @@ fn every_explorer_runs_on_every_problem_in_one_schema() {
             METHODS.iter().all(|m| html.contains(m)),
             "{problem}: the report's table lists every method"
         );
+        // One ladder row per replica restart and objective, under its own heading.
+        let ladders = html
+            .split("<h2>Replica-exchange ladders</h2>")
+            .nth(1)
+            .expect("the ladder table");
+        let table = ladders.split("</table>").next().unwrap();
+        assert_eq!(
+            table.matches("<tr>").count(),
+            1 + objectives.len() * restarts,
+            "{problem}"
+        );
     }
 }
 

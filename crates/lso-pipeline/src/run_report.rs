@@ -68,12 +68,72 @@ pub fn write<P: Problem>(p: &P, view: &RunView<'_, P>, provenance_json: &str) ->
             ),
         )?;
     }
+    if let Some(rows) = ladder_rows(view.results) {
+        page.table("Replica-exchange ladders", &rows);
+        page.note(
+            "Each replica-exchange restart's ladder at the end of its search: the acceptance of each temperature's moves (its step is adapted towards 0.574 for Langevin moves, 0.234 for a random walk) and the rate of exchanges between neighbouring temperatures. An exchange rate near 0 splits the ladder in two, so what the hot chains find never reaches the cold ones: narrow the ladder (a larger t_ratio) or add replicas.",
+        );
+    }
     retrain_figures(view.loops, view.results, &mut page, view.fig_dir)?;
     p.report(view, &mut page)?;
     page.pre("Provenance (manifest)", provenance_json);
     let path = view.dir.join("report.html");
     crate::rundir::write_atomic(&path, page.render().as_bytes())?;
     Ok(path)
+}
+
+/// A row per restart that recorded a ladder (replica exchange), with a header; `None` if none did.
+fn ladder_rows(results: &crate::results::Results) -> Option<Vec<Vec<String>>> {
+    let list = |v: Option<&Vec<f64>>, f: &dyn Fn(f64) -> String| {
+        v.map_or(String::new(), |v| {
+            v.iter().map(|&x| f(x)).collect::<Vec<_>>().join(", ")
+        })
+    };
+    let rows: Vec<Vec<String>> = results
+        .outcomes
+        .iter()
+        .filter_map(|o| {
+            let d = o.diagnostics.as_ref()?;
+            d.get("swap_rates")?;
+            Some(vec![
+                o.objective.clone(),
+                o.method.clone(),
+                o.restart.map_or(String::new(), |r| r.to_string()),
+                list(d.get("temperatures"), &significant),
+                list(d.get("acceptance"), &|x| format!("{x:.2}")),
+                list(d.get("swap_rates"), &|x| format!("{x:.2}")),
+            ])
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let header = [
+        "objective",
+        "method",
+        "restart",
+        "temperatures, coldest first",
+        "acceptance",
+        "exchange rates, neighbours",
+    ];
+    Some(
+        std::iter::once(header.iter().map(|s| s.to_string()).collect())
+            .chain(rows)
+            .collect(),
+    )
+}
+
+/// `x` to three significant figures; temperatures follow the objective's scale, whatever it is.
+fn significant(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if (-3..3).contains(&magnitude) {
+        format!("{x:.*}", (2 - magnitude).max(0) as usize)
+    } else {
+        format!("{x:.2e}")
+    }
 }
 
 /// Best value so far against true evaluations for every weighted-retraining loop, the loop
@@ -147,4 +207,25 @@ fn retrain_figures(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::significant;
+
+    #[test]
+    fn temperatures_keep_three_significant_figures_at_any_scale() {
+        for (x, want) in [
+            (0.20345, "0.203"),
+            (4.0691, "4.07"),
+            (1234.5, "1.23e3"),
+            (123.45, "123"),
+            (0.0012345, "0.00123"),
+            (12345.0, "1.23e4"),
+            (2.5e-5, "2.50e-5"),
+            (0.0, "0"),
+        ] {
+            assert_eq!(significant(x), want, "{x}");
+        }
+    }
 }
