@@ -515,16 +515,14 @@ mod tests {
 
     #[test]
     fn tempering_finds_the_deep_basin_that_one_descent_misses() {
-        let deep = vec![2.0, 0.0];
-        let budget = 20_000;
         let adam = AdamConfig {
             learning_rate: 0.05,
             ..Default::default()
         };
         let one_descent = {
-            let mut f = Basins { deep: deep.clone() };
+            let mut f = Basins { deep: vec![2.0, 0.0] };
             let mut a = Adam::new(&adam, vec![vec![0.3, 0.3]]).unwrap();
-            run(&mut a, &mut f, budget).unwrap().best_value
+            run(&mut a, &mut f, 20_000).unwrap().best_value
         };
         assert!(
             one_descent > -2.1,
@@ -532,71 +530,59 @@ mod tests {
         );
         // A screen of one draw per chain, too few to land in the deep well's cell: the hot
         // chains have to find it and hand it down.
-        let ladder = ReplicaConfig {
+        ladder_finds_the_deep_well(&ReplicaConfig {
             screen: 8,
             ..Default::default()
+        });
+    }
+
+    #[test]
+    fn random_walk_moves_find_the_deep_basin_from_values_alone() {
+        // The same well, with no gradient to be had: an explorer that asked for one would fail
+        // in the driver.
+        ladder_finds_the_deep_well(&ReplicaConfig {
+            screen: 8,
+            moves: Moves::Walk,
+            ..Default::default()
+        });
+    }
+
+    /// On six seeds the ladder ends in `Basins`' deep well, its coldest chain in it too, where
+    /// the coldest chain alone, from the same screen, finds it at most twice.
+    fn ladder_finds_the_deep_well(ladder: &ReplicaConfig) {
+        let deep = vec![2.0, 0.0];
+        let budget = 20_000;
+        // Random-walk moves get values only.
+        let objective = || -> Box<dyn Objective> {
+            let f = Basins { deep: deep.clone() };
+            match ladder.moves {
+                Moves::Langevin => Box::new(f),
+                Moves::Walk => Box::new(ValuesOnly(f)),
+            }
         };
         let mut cold_alone = 0;
         for seed in 0..6 {
-            let mut f = Basins { deep: deep.clone() };
-            let mut r = Replica::new(&ladder, 2, seed).unwrap();
-            let v = run(&mut r, &mut f, budget).unwrap().best_value;
+            let mut r = Replica::new(ladder, 2, seed).unwrap();
+            let v = run(&mut r, objective().as_mut(), budget).unwrap().best_value;
             // The shallow basins bottom out at −2 (the origin's); the deep one at −2 + 0.2 − 3.
             assert!(v < -4.7, "seed {seed}: tempering should end in the deep basin, got {v}");
             // And the coldest chain sits in it at the end, not just one lucky evaluation.
             let cold = r.states()[0].to_vec();
             let d2: f64 = cold.iter().zip(&deep).map(|(a, b)| (a - b) * (a - b)).sum();
             assert!(d2 < 0.05, "seed {seed}: the coldest chain ends at {cold:?}");
-            // The coldest chain on its own, from the same screen, without the ladder above it.
             let alone = ReplicaConfig {
                 replicas: 1,
                 ..ladder.clone()
             };
-            let mut f = Basins { deep: deep.clone() };
             let mut r = Replica::new(&alone, 2, seed).unwrap();
-            if run(&mut r, &mut f, budget).unwrap().best_value < -4.7 {
+            if run(&mut r, objective().as_mut(), budget).unwrap().best_value < -4.7 {
                 cold_alone += 1;
             }
         }
         assert!(
             cold_alone <= 2,
-            "the coldest chain alone found the deep well in {cold_alone} of 6"
-        );
-    }
-
-    #[test]
-    fn random_walk_moves_find_the_deep_basin_from_values_alone() {
-        // The same well as above, with no gradient to be had: an explorer that asked for one
-        // would fail in the driver. A single walker from the same screen finds it less often.
-        let deep = vec![2.0, 0.0];
-        let walk = ReplicaConfig {
-            screen: 8,
-            moves: Moves::Walk,
-            ..Default::default()
-        };
-        let mut alone_found = 0;
-        for seed in 0..6 {
-            let mut f = ValuesOnly(Basins { deep: deep.clone() });
-            let mut r = Replica::new(&walk, 2, seed).unwrap();
-            assert!(!r.needs_gradient());
-            let v = run(&mut r, &mut f, 20_000).unwrap().best_value;
-            assert!(v < -4.7, "seed {seed}: tempering should end in the deep basin, got {v}");
-            let cold = r.states()[0].to_vec();
-            let d2: f64 = cold.iter().zip(&deep).map(|(a, b)| (a - b) * (a - b)).sum();
-            assert!(d2 < 0.05, "seed {seed}: the coldest chain ends at {cold:?}");
-            let alone = ReplicaConfig {
-                replicas: 1,
-                ..walk.clone()
-            };
-            let mut f = ValuesOnly(Basins { deep: deep.clone() });
-            let mut r = Replica::new(&alone, 2, seed).unwrap();
-            if run(&mut r, &mut f, 20_000).unwrap().best_value < -4.7 {
-                alone_found += 1;
-            }
-        }
-        assert!(
-            alone_found <= 2,
-            "one cold walker found the deep well in {alone_found} of 6"
+            "{:?}: the coldest chain alone found the deep well in {cold_alone} of 6",
+            ladder.moves
         );
     }
 
