@@ -226,6 +226,49 @@ impl Replica {
         drawn.into_iter().take(r).map(|d| d.1).collect()
     }
 
+    /// The ladder and the chains' starts from screened points, lowest value first.
+    fn begin(&mut self, drawn: Vec<(f64, Vec<f64>)>) {
+        let values: Vec<f64> = drawn.iter().map(|d| d.0).collect();
+        let starts = self.end_screen(drawn);
+        self.phase = match self.cfg.moves {
+            Moves::Langevin => Phase::Start { starts },
+            // The screen's values are all a random walk needs: no second look at the starts.
+            Moves::Walk => Phase::Run {
+                chains: starts
+                    .into_iter()
+                    .zip(values)
+                    .map(|(z, f)| Chain { z, f, g: Vec::new() })
+                    .collect(),
+            },
+        };
+    }
+
+    /// Points whose values are already known (a retraining loop's best training codes) in place
+    /// of the screen of prior draws: the spread of their values sets the ladder, and the best of
+    /// them start the chains. They are not offered as the explorer's best: it has not
+    /// evaluated them.
+    pub fn warm_start(&mut self, points: Vec<Vec<f64>>, values: &[f64]) -> Result<(), OptError> {
+        let need = self.cfg.replicas.max(2);
+        if points.len() != values.len() || points.len() < need || points.iter().any(|p| p.len() != self.dim) {
+            return Err(OptError::Config(format!(
+                "a warm start needs at least {need} points of dimension {} with one value each, got {} and {} values",
+                self.dim,
+                points.len(),
+                values.len()
+            )));
+        }
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(OptError::Objective("warm start values must be finite".into()));
+        }
+        if !matches!(&self.phase, Phase::Screen(s) if s.untouched()) {
+            return Err(OptError::Config("a warm start must come before the first ask".into()));
+        }
+        let mut drawn: Vec<(f64, Vec<f64>)> = values.iter().copied().zip(points).collect();
+        drawn.sort_by(|a, b| a.0.total_cmp(&b.0));
+        self.begin(drawn);
+        Ok(())
+    }
+
     /// `∇U = ∇f / T + z` of the tempered target `U = f / T + |z|² / 2`.
     fn drift(z: &[f64], g: &[f64], t: f64) -> Vec<f64> {
         z.iter().zip(g).map(|(z, g)| g / t + z).collect()
@@ -334,19 +377,7 @@ impl Optimiser for Replica {
                 return draws;
             }
             let drawn = screen.sorted();
-            let values: Vec<f64> = drawn.iter().map(|d| d.0).collect();
-            let starts = self.end_screen(drawn);
-            self.phase = match self.cfg.moves {
-                Moves::Langevin => Phase::Start { starts },
-                // The screen's values are all a random walk needs: no second look at the starts.
-                Moves::Walk => Phase::Run {
-                    chains: starts
-                        .into_iter()
-                        .zip(values)
-                        .map(|(z, f)| Chain { z, f, g: Vec::new() })
-                        .collect(),
-                },
-            };
+            self.begin(drawn);
         }
         match &self.phase {
             Phase::Start { starts } => starts.clone(),
@@ -584,6 +615,35 @@ mod tests {
             "{:?}: the coldest chain alone found the deep well in {cold_alone} of 6",
             ladder.moves
         );
+    }
+
+    #[test]
+    fn a_warm_start_replaces_the_screen() {
+        let walk = ReplicaConfig {
+            replicas: 2,
+            moves: Moves::Walk,
+            ..Default::default()
+        };
+        let mut f = Basins { deep: vec![2.0, 0.0] };
+        let points = vec![vec![0.0, 0.0], vec![2.0, 0.0], vec![1.0, 1.0]];
+        let values = f.values(&points).unwrap();
+        let mut r = Replica::new(&walk, 2, 0).unwrap();
+        r.warm_start(points.clone(), &values).unwrap();
+        // The ladder is set and the best point (the deep well) holds the coldest chain, with
+        // no prior draw evaluated: the first ask is already one move per chain.
+        assert_eq!(r.states(), vec![&[2.0, 0.0][..], &[0.0, 0.0][..]]);
+        let mean = values.iter().sum::<f64>() / 3.0;
+        let spread = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+        assert!((r.temperatures()[1] - spread).abs() < 1e-12, "{:?}", r.temperatures());
+        assert_eq!(r.ask().len(), 2);
+        assert!(r.best().is_none(), "warm-start points are not the explorer's finds");
+        // Refused: too few points, a NaN value, a start after the first ask.
+        let mut fresh = Replica::new(&walk, 2, 0).unwrap();
+        assert!(fresh.warm_start(points[..1].to_vec(), &values[..1]).is_err());
+        assert!(fresh.warm_start(points.clone(), &[0.0, f64::NAN, 1.0]).is_err());
+        let mut asked = Replica::new(&walk, 2, 0).unwrap();
+        asked.ask();
+        assert!(asked.warm_start(points, &values).is_err());
     }
 
     #[test]

@@ -40,6 +40,11 @@ impl Screen {
         })
     }
 
+    /// Whether nothing has been asked yet.
+    pub fn untouched(&self) -> bool {
+        self.asked == 0
+    }
+
     pub fn tell(&mut self, evaluations: &[Evaluation]) {
         self.drawn
             .extend(evaluations.iter().map(|e| (e.value, e.point.clone())));

@@ -23,7 +23,7 @@ pub use weights::rank_weights;
 use crate::error::{fail, Checker, Result};
 use crate::explorer::{self, MethodName, SearchConfig};
 use crate::problem::{ObjectiveSpec, Observed, Problem};
-use lso_opt::{Evaluation, LatentBo, Optimiser, ReplicaConfig};
+use lso_opt::{Evaluation, LatentBo, Optimiser, Replica, ReplicaConfig};
 use lso_physics::rng::{mix, tag};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -191,18 +191,34 @@ fn explorer_for<P: Retrainable>(
 ) -> Result<Box<dyn Optimiser>> {
     let d = p.latent_dim(m);
     let constraint = p.constraint();
-    let top = best_indices(values, 1);
-    let start = codes(&p.encode_rows(m, &gather(rows, width, &top))?, d).remove(0);
-    if method != MethodName::Bo {
-        return Ok(explorer::build(method, search, constraint.project(&start), seed)?);
+    // The best `n` configurations so far at their current codes, with their values.
+    let best = |n: usize| -> Result<(Vec<Vec<f64>>, Vec<f64>)> {
+        let idx = best_indices(values, n.min(values.len()));
+        let z = codes(&p.encode_rows(m, &gather(rows, width, &idx))?, d);
+        Ok((z, idx.iter().map(|&i| finite(values[i], values)).collect()))
+    };
+    match method {
+        // LOL-BO's warm start: the GP sees the best configurations at their current codes.
+        MethodName::Bo => {
+            let (z, v) = best(search.bo.max_points)?;
+            let mut bo = LatentBo::new(d, search.bo.clone(), seed)?;
+            bo.warm_start(z, &v)?;
+            Ok(Box::new(bo))
+        }
+        // The same for the ladder: the best configurations are its screen, so the chains start
+        // where CMA-ES does, not from the prior again every round.
+        MethodName::Replica if values.len() >= search.replica.replicas.max(2) => {
+            let (z, v) = best(search.replica.screen)?;
+            let z = z.iter().map(|z| constraint.project(z)).collect();
+            let mut r = Replica::new(&search.replica, d, seed)?;
+            r.warm_start(z, &v)?;
+            Ok(Box::new(r))
+        }
+        _ => {
+            let (mut z, _) = best(1)?;
+            Ok(explorer::build(method, search, constraint.project(&z.remove(0)), seed)?)
+        }
     }
-    // LOL-BO's warm start: the GP sees the best configurations at their current codes.
-    let idx = best_indices(values, search.bo.max_points.min(values.len()));
-    let z = codes(&p.encode_rows(m, &gather(rows, width, &idx))?, d);
-    let v: Vec<f64> = idx.iter().map(|&i| finite(values[i], values)).collect();
-    let mut bo = LatentBo::new(d, search.bo.clone(), seed)?;
-    bo.warm_start(z, &v)?;
-    Ok(Box::new(bo))
 }
 
 /// Runs (or, from the checkpoint in `work`, resumes) one loop on `p`'s trained `model`.
