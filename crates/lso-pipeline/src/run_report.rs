@@ -71,7 +71,7 @@ pub fn write<P: Problem>(p: &P, view: &RunView<'_, P>, provenance_json: &str) ->
     if let Some(rows) = ladder_rows(view.results) {
         page.table("Replica-exchange ladders", &rows);
         page.note(
-            "Each replica-exchange restart's ladder at the end of its search: the acceptance of each temperature's moves (its step is adapted towards 0.574 for Langevin moves, 0.234 for a random walk) and the rate of exchanges between neighbouring temperatures. An exchange rate near 0 splits the ladder in two, so what the hot chains find never reaches the cold ones: narrow the ladder (a larger t_ratio) or add replicas.",
+            "Each replica-exchange restart's ladder at the end of its search: the acceptance of each temperature's moves (its step adapts towards the target acceptance: 0.574 for Langevin moves and 0.234 for a random walk unless [optimise.replica] acceptance sets another) and the rate of exchanges between neighbouring temperatures. An exchange rate near 0 splits the ladder in two, so what the hot chains find never reaches the cold ones: narrow the ladder (a larger t_ratio) or add replicas.",
         );
     }
     retrain_figures(view.loops, view.results, &mut page, view.fig_dir)?;
