@@ -203,8 +203,9 @@ impl Replica {
             .collect()
     }
 
-    /// The ladder from the screen's spread; the best `replicas` draws become the starts.
-    fn end_screen(&mut self, drawn: Vec<(f64, Vec<f64>)>) -> Vec<Vec<f64>> {
+    /// The ladder from the spread of screened values, and the chains, started from the best
+    /// `replicas` points (`drawn` is lowest value first).
+    fn begin(&mut self, drawn: Vec<(f64, Vec<f64>)>) {
         let values: Vec<f64> = drawn.iter().map(|d| d.0).filter(|v| v.is_finite()).collect();
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n.max(1.0);
@@ -223,22 +224,14 @@ impl Replica {
             })
             .collect();
         self.steps = self.temperatures.iter().map(|t| self.cfg.step * t / hot).collect();
-        drawn.into_iter().take(r).map(|d| d.1).collect()
-    }
-
-    /// The ladder and the chains' starts from screened points, lowest value first.
-    fn begin(&mut self, drawn: Vec<(f64, Vec<f64>)>) {
-        let values: Vec<f64> = drawn.iter().map(|d| d.0).collect();
-        let starts = self.end_screen(drawn);
+        let best = drawn.into_iter().take(r);
         self.phase = match self.cfg.moves {
-            Moves::Langevin => Phase::Start { starts },
+            Moves::Langevin => Phase::Start {
+                starts: best.map(|d| d.1).collect(),
+            },
             // The screen's values are all a random walk needs: no second look at the starts.
             Moves::Walk => Phase::Run {
-                chains: starts
-                    .into_iter()
-                    .zip(values)
-                    .map(|(z, f)| Chain { z, f, g: Vec::new() })
-                    .collect(),
+                chains: best.map(|(f, z)| Chain { z, f, g: Vec::new() }).collect(),
             },
         };
     }
@@ -317,9 +310,13 @@ impl Replica {
         };
         let target = self.cfg.target();
         for (k, e) in evaluations.iter().enumerate().take(chains.len()) {
-            let g = match self.cfg.moves {
-                Moves::Langevin => e.grad.clone().ok_or(OptError::NeedsGradient { optimiser: "replica" })?,
-                Moves::Walk => Vec::new(),
+            // Borrowed: only an accepted move keeps its gradient.
+            let g: &[f64] = match self.cfg.moves {
+                Moves::Langevin => e
+                    .grad
+                    .as_deref()
+                    .ok_or(OptError::NeedsGradient { optimiser: "replica" })?,
+                Moves::Walk => &[],
             };
             let (t, h) = (self.temperatures[k], self.steps[k]);
             let c = &chains[k];
@@ -328,7 +325,7 @@ impl Replica {
                 // The random walk's proposal is symmetric: its terms cancel.
                 let proposal = match self.cfg.moves {
                     Moves::Langevin => {
-                        let there = Self::drift(&e.point, &g, t);
+                        let there = Self::drift(&e.point, g, t);
                         let here = Self::drift(&c.z, &c.g, t);
                         Self::log_q(&c.z, &e.point, &there, h) - Self::log_q(&e.point, &c.z, &here, h)
                     }
@@ -343,7 +340,7 @@ impl Replica {
                 chains[k] = Chain {
                     z: e.point.clone(),
                     f: e.value,
-                    g,
+                    g: g.to_vec(),
                 };
                 self.accepted[k] += 1;
             }
