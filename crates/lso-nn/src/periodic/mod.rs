@@ -37,13 +37,20 @@ pub trait PeriodicConv: Backend {
 
 /// What a concrete backend computes for the backward pass.
 pub trait PeriodicConvGrads: Backend {
-    /// `(dx, dW, db)` for the gradient `g` of the output; `dx` only when `want_x`.
+    /// `(dx, (dW, db))` for the gradient `g` of the output; `dx` only when `want_x`, the
+    /// parameters' only when `want_params` (a frozen decoder under a latent search needs only
+    /// dx, and the parameter gradients cost as much again).
+    #[allow(clippy::type_complexity)]
     fn periodic_conv3x3_grads(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         g: FloatTensor<Self>,
         want_x: bool,
-    ) -> (Option<FloatTensor<Self>>, FloatTensor<Self>, FloatTensor<Self>);
+        want_params: bool,
+    ) -> (
+        Option<FloatTensor<Self>>,
+        Option<(FloatTensor<Self>, FloatTensor<Self>)>,
+    );
 }
 
 /// A flex tensor as contiguous `f32` values: borrowed when it already is, converted otherwise.
@@ -115,14 +122,18 @@ impl PeriodicConvGrads for Flex {
         weight: FlexTensor,
         g: FlexTensor,
         want_x: bool,
-    ) -> (Option<FlexTensor>, FlexTensor, FlexTensor) {
+        want_params: bool,
+    ) -> (Option<FlexTensor>, Option<(FlexTensor, FlexTensor)>) {
         let (dtype, xs, ws) = (g.dtype(), shape(&x), shape(&weight));
         let (x, w, g) = (values(&x), values(&weight), values(&g));
         let d = dims(&xs);
         let c_out = check_weight(&ws, d);
         let dx = want_x.then(|| flex(kernel::input_grad(&g, d, &w, c_out), &xs, dtype));
-        let (dw, db) = kernel::param_grads(&x, d, &g, c_out);
-        (dx, flex(dw, &ws, dtype), flex(db, &[c_out], dtype))
+        let params = want_params.then(|| {
+            let (dw, db) = kernel::param_grads(&x, d, &g, c_out);
+            (flex(dw, &ws, dtype), flex(db, &[c_out], dtype))
+        });
+        (dx, params)
     }
 }
 
@@ -137,15 +148,18 @@ impl<B: PeriodicConvGrads> Backward<B, 3> for PeriodicConvBackward {
         let g = grads.consume::<B>(&ops.node);
         let x = checkpointer.retrieve_node_output::<FloatTensor<B>>(ops.state.0);
         let w = checkpointer.retrieve_node_output::<FloatTensor<B>>(ops.state.1);
-        let (dx, dw, db) = B::periodic_conv3x3_grads(x, w, g, node_x.is_some());
+        let want_params = node_w.is_some() || node_b.is_some();
+        let (dx, params) = B::periodic_conv3x3_grads(x, w, g, node_x.is_some(), want_params);
         if let (Some(node), Some(dx)) = (node_x, dx) {
             grads.register::<B>(node.id, dx);
         }
-        if let Some(node) = node_w {
-            grads.register::<B>(node.id, dw);
-        }
-        if let Some(node) = node_b {
-            grads.register::<B>(node.id, db);
+        if let Some((dw, db)) = params {
+            if let Some(node) = node_w {
+                grads.register::<B>(node.id, dw);
+            }
+            if let Some(node) = node_b {
+                grads.register::<B>(node.id, db);
+            }
         }
     }
 }
@@ -238,6 +252,22 @@ mod tests {
             close(&flat(t.grad(&gf).unwrap()), &flat(t.grad(&gc).unwrap()), name);
         }
         close(&flat(b.grad(&gf).unwrap()), &flat(b.grad(&gc).unwrap()), "b");
+    }
+
+    /// A frozen layer, as the decoder is under a latent search: only x is tracked, the
+    /// parameter gradients are skipped, and x's still matches the composite's.
+    #[test]
+    fn input_gradient_alone_when_the_weights_are_frozen() {
+        let device = crate::train_device();
+        let x = random([2, 3, 6, 5], 8, &device).require_grad();
+        let (w, b) = (random([4, 3, 3, 3], 9, &device), random([4], 10, &device));
+        let r = random([2, 4, 6, 5], 11, &device);
+        let fused = periodic_conv3x3(x.clone(), w.clone(), b.clone());
+        let composite = composite_periodic_conv3x3(x.clone(), w.clone(), b.clone());
+        let gf = (fused * r.clone()).sum().backward();
+        let gc = (composite * r).sum().backward();
+        close(&flat(x.grad(&gf).unwrap()), &flat(x.grad(&gc).unwrap()), "x");
+        assert!(w.grad(&gf).is_none() && b.grad(&gf).is_none());
     }
 
     #[test]
