@@ -113,6 +113,66 @@ fn every_explorer_runs_on_every_problem_in_one_schema() {
     }
 }
 
+/// `objective_restarts` gives one objective more starts than the others; its first restart is
+/// the one a single start would have been, and the search, whose (objective, method) pairs run
+/// side by side, gives the same numbers twice.
+#[test]
+fn one_objective_gets_more_restarts_and_its_first_is_the_single_start() {
+    let t = tempfile::tempdir().unwrap();
+    let methods = "methods = [\"genetic\", \"random\", \"adam\"]";
+    let runs = [
+        ("one", methods.to_string()),
+        ("three", format!("{methods}\nobjective_restarts = {{ \"max W\" = 3 }}")),
+        ("again", format!("{methods}\nobjective_restarts = {{ \"max W\" = 3 }}")),
+    ];
+    let mut results = Vec::new();
+    for (out, lines) in &runs {
+        let cfg = t.path().join(format!("{out}.toml"));
+        std::fs::write(&cfg, with_optimise("small-chiral.toml", lines)).unwrap();
+        let o = lso(t.path(), &["run", cfg.to_str().unwrap(), "--out", out]);
+        assert!(o.status.success(), "{out}: {}", stderr(&o));
+        results.push(json(&t.path().join(out).join("results.json"))["outcomes"].clone());
+    }
+    let pick = |r: &serde_json::Value, objective: &str, method: &str| -> Vec<serde_json::Value> {
+        r.as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["objective"] == objective && o["method"] == method)
+            .cloned()
+            .collect()
+    };
+    for method in ["genetic", "random", "adam"] {
+        let single = pick(&results[0], "max W", method);
+        let three = pick(&results[1], "max W", method);
+        assert_eq!((single.len(), three.len()), (1, 3), "{method}");
+        let restarts: Vec<_> = three.iter().map(|o| o["restart"].as_u64().unwrap()).collect();
+        assert_eq!(restarts, [0, 1, 2], "{method}");
+        assert_eq!(single[0]["z"], three[0]["z"], "{method}: restart 0 keeps its stream");
+        assert_ne!(three[0]["z"], three[1]["z"], "{method}: restarts differ");
+        assert_eq!(pick(&results[1], "min energy", method).len(), 1, "{method}");
+        assert_eq!(
+            pick(&results[0], "min energy", method)[0]["z"],
+            pick(&results[1], "min energy", method)[0]["z"]
+        );
+    }
+    let strip = |r: &serde_json::Value| -> Vec<serde_json::Value> {
+        r.as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                let mut o = o.clone();
+                o.as_object_mut().unwrap().remove("seconds");
+                o
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(&results[1]),
+        strip(&results[2]),
+        "the same seed, the same numbers"
+    );
+}
+
 #[test]
 fn a_bad_explorer_setting_exits_2_before_any_work() {
     let t = tempfile::tempdir().unwrap();
@@ -177,6 +237,21 @@ fn a_bad_explorer_setting_exits_2_before_any_work() {
             "small.toml",
             "polish = { evaluations = 5 }\nretrain = { methods = [\"cmaes\"] }",
             "optimise.polish cannot be combined with [optimise.retrain]",
+        ),
+        (
+            "small-chiral.toml",
+            "objective_restarts = { \"max Mz\" = 2 }",
+            "optimise.objective_restarts.\"max Mz\" names no objective of this run; they are \"min energy\", \"max W\"",
+        ),
+        (
+            "small-shapes.toml",
+            "objective_restarts = { \"min isoperimetric\" = 0 }",
+            "optimise.objective_restarts.\"min isoperimetric\" must be at least 1",
+        ),
+        (
+            "small.toml",
+            "objective_restarts = { \"max W\" = 2 }",
+            "optimise.objective_restarts.\"max W\" names no objective of this run; they are \"min energy\"",
         ),
     ] {
         // A table goes at the end (TOML allows any order); a key goes under [optimise].

@@ -7,6 +7,7 @@ use lso_opt::{Adam, AdamConfig, CmaEs, CmaEsConfig, Genetic, GeneticConfig, OptE
 use lso_opt::{BoConfig, LatentBo, Multistart, MultistartConfig, PolishConfig, Polished, Stochastic, StochasticConfig};
 use lso_opt::{Moves, Replica, ReplicaConfig};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The explorers, by their config names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -121,6 +122,11 @@ pub struct SearchConfig {
     pub methods: Vec<MethodName>,
     /// Independent restarts of each method on each objective.
     pub restarts: usize,
+    /// Restarts on the objectives named here instead of `restarts` (a multimodal objective, such
+    /// as min ε among labyrinths, may need several starts where the others need one). Left out
+    /// of the serialised default like `prior`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub objective_restarts: BTreeMap<String, usize>,
     /// Objective evaluations per restart (Adam: steps).
     pub budget: usize,
     /// Trust radius on z; 0 leaves z unbounded.
@@ -157,6 +163,7 @@ impl Default for SearchConfig {
         Self {
             methods: vec![MethodName::Adam, MethodName::Cmaes, MethodName::Random],
             restarts: 10,
+            objective_restarts: BTreeMap::new(),
             budget: 200,
             radius: 3.0,
             prior_samples: 1000,
@@ -190,9 +197,10 @@ impl Default for SearchConfig {
 
 impl SearchConfig {
     /// The keys of `[optimise]` that belong here.
-    pub const KEYS: [&'static str; 16] = [
+    pub const KEYS: [&'static str; 17] = [
         "methods",
         "restarts",
+        "objective_restarts",
         "budget",
         "radius",
         "prior_samples",
@@ -222,6 +230,11 @@ impl SearchConfig {
             });
         }
         c.require(self.restarts >= 1, "optimise.restarts", || "must be at least 1".into());
+        for (name, &n) in &self.objective_restarts {
+            c.require(n >= 1, &format!("optimise.objective_restarts.\"{name}\""), || {
+                "must be at least 1".into()
+            });
+        }
         c.require(self.budget >= 1, "optimise.budget", || "must be at least 1".into());
         c.require(self.prior_samples >= 1, "optimise.prior_samples", || {
             "must be at least 1".into()
@@ -267,6 +280,29 @@ impl SearchConfig {
             if let Err(e) = built {
                 c.require(false, &format!("optimise.{}", m.name()), || format!("is invalid: {e}"));
             }
+        }
+    }
+}
+
+impl SearchConfig {
+    /// The restarts of every method on the objective called `name`.
+    pub fn restarts_for(&self, name: &str) -> usize {
+        self.objective_restarts.get(name).copied().unwrap_or(self.restarts)
+    }
+
+    /// Refuses `objective_restarts` keys that name none of the run's objectives.
+    pub fn check_objective_names(&self, c: &mut Checker, names: &[String]) {
+        for name in self.objective_restarts.keys() {
+            c.require(
+                names.contains(name),
+                &format!("optimise.objective_restarts.\"{name}\""),
+                || {
+                    format!(
+                        "names no objective of this run; they are {}",
+                        names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+                    )
+                },
+            );
         }
     }
 }

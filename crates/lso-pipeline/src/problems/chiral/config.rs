@@ -165,6 +165,8 @@ impl ChiralRunConfig {
         }
         let o = &cfg.optimise;
         o.search.check(&mut c);
+        let listed: Vec<String> = o.problem.objectives.iter().map(|q| q.name()).collect();
+        o.search.check_objective_names(&mut c, &listed);
         c.require(!o.problem.objectives.is_empty(), "optimise.objectives", || {
             "needs at least one".into()
         });

@@ -140,6 +140,7 @@ impl IsingRunConfig {
         self.surrogate.check(&mut c);
         let (s, o) = (&self.optimise.search, &self.optimise.problem);
         s.check(&mut c);
+        s.check_objective_names(&mut c, &["min energy".to_string()]);
         c.require(o.kappa >= 0.0 && o.kappa.is_finite(), "optimise.kappa", || {
             format!("must be >= 0, got {}", o.kappa)
         });

@@ -159,6 +159,13 @@ impl ShapesRunConfig {
         cfg.vae.check(&mut c);
         let o = &cfg.optimise;
         o.search.check(&mut c);
+        let listed: Vec<String> = o
+            .problem
+            .goals
+            .iter()
+            .map(|&g| super::goal_spec(g, o.problem.metric).name)
+            .collect();
+        o.search.check_objective_names(&mut c, &listed);
         c.require(!o.problem.goals.is_empty(), "optimise.goals", || {
             "needs at least one".into()
         });

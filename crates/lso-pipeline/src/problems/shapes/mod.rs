@@ -83,6 +83,15 @@ impl LatentObjective for ShapeObjective<'_> {
     }
 }
 
+/// The objective of a goal on a metric.
+fn goal_spec(g: Goal, metric: ShapeMetric) -> ObjectiveSpec {
+    let key = metric_key(metric);
+    match g {
+        Goal::Min => ObjectiveSpec::new(format!("min {key}"), key, Direction::Min),
+        Goal::Max => ObjectiveSpec::new(format!("max {key}"), key, Direction::Max),
+    }
+}
+
 fn metric_key(m: ShapeMetric) -> &'static str {
     match m {
         ShapeMetric::Isoperimetric => "isoperimetric",
@@ -198,14 +207,7 @@ impl Problem for ShapesProblem {
     }
     fn objectives(&self, _set: &ShapeSet) -> Vec<ObjectiveSpec> {
         let o = &self.cfg.optimise.problem;
-        let key = metric_key(o.metric);
-        o.goals
-            .iter()
-            .map(|g| match g {
-                Goal::Min => ObjectiveSpec::new(format!("min {key}"), key, Direction::Min),
-                Goal::Max => ObjectiveSpec::new(format!("max {key}"), key, Direction::Max),
-            })
-            .collect()
+        o.goals.iter().map(|&g| goal_spec(g, o.metric)).collect()
     }
     fn objective<'a>(
         &'a self,
