@@ -122,7 +122,7 @@ fn run_one<P: Problem>(
         let mut refs: Vec<&mut (dyn Optimiser + 'static)> = opts.iter_mut().map(|o| o.as_mut()).collect();
         let mut framed = Framed {
             inner: objective.as_mut(),
-            frame: &frame,
+            frame,
         };
         let mut constrained = Constrained {
             inner: &mut framed,
