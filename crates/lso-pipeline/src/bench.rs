@@ -502,7 +502,63 @@ pub fn chiral(sweeps: usize) -> crate::error::Result<Vec<(String, f64)>> {
         rows.push((format!("conv VAE epoch 400 × {size}², fused conv and pool (s)"), fused));
         rows.push(("  × faster than burn's ops".to_string(), composite / fused));
     }
+    rows.extend(latent_gradient()?);
     rows.extend(relaxation()?);
+    Ok(rows)
+}
+
+/// The value and latent gradient of min ε through the 64² paper decoder (latent 64, dense 512;
+/// randomly initialised: the cost does not depend on the weights), as Adam (batch 1) and the
+/// stochastic explorer (batch 8) ask for them: milliseconds per decoded configuration with the
+/// decoder frozen, as a search runs it, and with its weights tracked, as it ran before.
+fn latent_gradient() -> crate::error::Result<Vec<(String, f64)>> {
+    use lso_nn::chiral::{ChiralObjective, Quantity};
+    use lso_opt::Objective;
+    let cfg = lso_nn::conv::ConvVaeConfig {
+        size: 64,
+        channels: vec![16, 32, 64, 128],
+        latent: 64,
+        arch: lso_nn::conv::ConvArch::Paper,
+        hidden: Some(512),
+    };
+    let vae = cfg.init(0, &lso_nn::device())?;
+    let lattice = lso_physics::Lattice::new(64, 64, lso_physics::Boundary::Periodic)
+        .map_err(|e| crate::fail!("bench lattice: {e}"))?;
+    let model =
+        lso_physics::heisenberg::Heisenberg::new(lattice, 1.0, 0.3, lso_physics::heisenberg::Dmi::Neel, 0.0, 0.0)
+            .map_err(|e| crate::fail!("bench model: {e}"))?;
+    let mut rows = Vec::new();
+    for (batch, calls) in [(1usize, 60usize), (8, 12)] {
+        let points: Vec<Vec<f64>> = (0..batch)
+            .map(|i| (0..64).map(|k| ((i * 64 + k) as f64 * 0.37).sin()).collect())
+            .collect();
+        let time = |tracked: bool| -> crate::error::Result<f64> {
+            let mut obj = ChiralObjective::new(&vae, 64, &model, Quantity::Energy);
+            if tracked {
+                obj = obj.with_tracked_weights();
+            }
+            let mut run = || -> crate::error::Result<()> {
+                match obj.values_and_grads(&points) {
+                    Some(r) => r.map(drop).map_err(|e| crate::fail!("bench gradient: {e}")),
+                    None => Err(crate::fail!("bench gradient: none")),
+                }
+            };
+            run()?; // first-touch allocations
+            let t0 = std::time::Instant::now();
+            for _ in 0..calls {
+                run()?;
+            }
+            Ok(t0.elapsed().as_secs_f64() * 1e3 / (calls * batch) as f64)
+        };
+        let tracked = time(true)?;
+        let frozen = time(false)?;
+        rows.push((
+            format!("min-ε z-gradient 64², batch {batch}, weights tracked (ms)"),
+            tracked,
+        ));
+        rows.push((format!("min-ε z-gradient 64², batch {batch}, frozen (ms)"), frozen));
+        rows.push(("  × faster frozen".to_string(), tracked / frozen));
+    }
     Ok(rows)
 }
 
