@@ -282,9 +282,7 @@ impl SearchConfig {
             }
         }
     }
-}
 
-impl SearchConfig {
     /// The restarts of every method on the objective called `name`.
     pub fn restarts_for(&self, name: &str) -> usize {
         self.objective_restarts.get(name).copied().unwrap_or(self.restarts)
